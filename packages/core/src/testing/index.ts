@@ -1,0 +1,16 @@
+// Test helpers shared by every package: backend set-up and tensor-leak checks.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+/** Selects the pure-JS cpu backend (deterministic; what CI's reference values assume). */
+export async function useCpuBackend(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/** Runs fn and returns how many tensors it left behind (0 for a leak-free function). */
+export async function leakedTensors(fn: () => unknown | Promise<unknown>): Promise<number> {
+  const before = tf.memory().numTensors;
+  await fn();
+  return tf.memory().numTensors - before;
+}
