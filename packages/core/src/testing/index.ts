@@ -14,3 +14,6 @@ export async function leakedTensors(fn: () => unknown | Promise<unknown>): Promi
   await fn();
   return tf.memory().numTensors - before;
 }
+
+export { pluginContract, testContext } from './contract.js';
+export type { ContractSpec, InvalidOptionsCase } from './contract.js';

@@ -1,0 +1,139 @@
+// Reading a config file (JSON or YAML), loading the external plugins it names, resolving its
+// relative paths, merging it over the embedded default run's config and validating the result.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+import { errors } from '../errors.js';
+import type { PluginRegistry } from '../registry.js';
+import { loadExternalPlugins } from '../registry.js';
+import { AUTO_BACKEND, SLOT_KINDS } from './schema.js';
+import type { AlloConfig } from './schema.js';
+import type { Json } from './merge.js';
+import { isSlot, mergeConfig } from './merge.js';
+import { validateConfig } from './validate.js';
+
+export interface ConfigLayer {
+  /** Parsed content. */
+  data: Record<string, Json>;
+  /** File it came from (for messages), or a label such as "(embedded default)". */
+  file: string;
+  /** Folder relative paths in it resolve against. */
+  dir: string;
+}
+
+export interface LoadedConfig {
+  config: AlloConfig;
+  /** The user's file, or the default's when none was given. */
+  file: string;
+  dir: string;
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+/** Parses a config file; JSON or YAML by extension. */
+export function readConfigFile(file: string): ConfigLayer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw errors.configUnreadable(file, (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message, cause);
+  }
+  let data: unknown;
+  if (/\.ya?ml$/i.test(file)) {
+    try {
+      data = YAML.parse(text);
+    } catch (cause) {
+      throw errors.configUnreadable(file, `invalid YAML: ${(cause as Error).message.split('\n')[0]}`, cause);
+    }
+  } else {
+    try {
+      data = JSON.parse(text);
+    } catch (cause) {
+      const message = (cause as Error).message;
+      const position = /position (\d+)/.exec(message);
+      const where = position === null ? '' : ` at ${lineColumn(text, Number(position[1]))}`;
+      throw errors.configUnreadable(file, `invalid JSON${where}: ${message}`, cause);
+    }
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw errors.configUnreadable(file, `expected a JSON object at the top level, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+  }
+  return { data: data as Record<string, Json>, file, dir: path.dirname(path.resolve(file)) };
+}
+
+/**
+ * Rewrites relative paths in a layer's slot options to absolute ones, for every option its
+ * plugin's schema marks with `"format": "path"` (strings, or arrays of them). Done per layer,
+ * before merging, so each path resolves against the file that wrote it.
+ */
+export function resolveLayerPaths(layer: ConfigLayer, registry: PluginRegistry): void {
+  const visit = (kind: Parameters<PluginRegistry['find']>[0], slot: unknown) => {
+    if (!isSlot(slot) || typeof slot.options !== 'object' || slot.options === null) return;
+    if (kind === 'backend' && slot.use === AUTO_BACKEND) return;
+    const plugin = registry.find(kind, slot.use);
+    const properties = (plugin?.declaration.optionsSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const options = slot.options as Record<string, Json>;
+    for (const [key, schema] of Object.entries(properties)) {
+      const value = options[key];
+      const itemFormat = (schema.items as Record<string, unknown> | undefined)?.format;
+      if (schema.format === 'path' && typeof value === 'string') options[key] = path.resolve(layer.dir, value);
+      if (itemFormat === 'path' && Array.isArray(value)) {
+        options[key] = value.map((item) => (typeof item === 'string' ? path.resolve(layer.dir, item) : item));
+      }
+    }
+  };
+  for (const [slot, kind] of SLOT_KINDS) visit(kind, layer.data[slot as string]);
+  const stages = layer.data.stages;
+  if (typeof stages === 'object' && stages !== null && !Array.isArray(stages)) {
+    for (const override of Object.values(stages)) {
+      if (typeof override !== 'object' || override === null || Array.isArray(override)) continue;
+      visit('neuronSelector', override.neuronSelector);
+      visit('tokenScorer', override.tokenScorer);
+    }
+  }
+  const baselines = layer.data.baselines;
+  if (typeof baselines === 'object' && baselines !== null && !Array.isArray(baselines)) {
+    for (const baseline of Object.values(baselines)) visit('schedule', baseline);
+  }
+  if (typeof layer.data.out === 'string') layer.data.out = path.resolve(layer.dir, layer.data.out);
+}
+
+/**
+ * Loads a config: the default layer, then the user's file (if any) over it. External plugins
+ * named in either layer's `plugins` are imported into `registry` first.
+ */
+export async function loadConfig(
+  userFile: string | null,
+  defaults: ConfigLayer,
+  registry: PluginRegistry,
+): Promise<LoadedConfig> {
+  const user = userFile === null ? null : readConfigFile(userFile);
+  for (const layer of [defaults, user]) {
+    if (layer === null) continue;
+    const list = layer.data.plugins;
+    if (Array.isArray(list)) {
+      const names = list.filter((p): p is string => typeof p === 'string');
+      await loadExternalPlugins(registry, names, layer.dir);
+      layer.data.plugins = names.map((name) => (name.startsWith('.') ? path.resolve(layer.dir, name) : name));
+    }
+  }
+  const base = structuredClone(defaults.data);
+  resolveLayerPaths({ ...defaults, data: base }, registry);
+  let merged: Json = base;
+  if (user !== null) {
+    const over = structuredClone(user.data);
+    resolveLayerPaths({ ...user, data: over }, registry);
+    delete over.$schema;
+    merged = mergeConfig(base, over);
+  }
+  const issues = validateConfig(merged, registry);
+  const file = user?.file ?? defaults.file;
+  if (issues.length > 0) throw errors.configInvalid(file, issues);
+  return { config: merged as unknown as AlloConfig, file, dir: user?.dir ?? defaults.dir };
+}

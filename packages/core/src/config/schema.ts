@@ -1,0 +1,164 @@
+// The core config schema: top-level keys and the shape of a plugin slot. Each slot's options are
+// checked against its plugin's own schema in validate.ts; `assembleSchema` joins both into one
+// JSON Schema that editors use to complete configs (`$schema`).
+import type { PluginKind } from '../extension-points.js';
+import type { PluginRegistry } from '../registry.js';
+
+export interface SlotConfig {
+  use: string;
+  options: Record<string, unknown>;
+}
+
+export interface StageOverride {
+  neuronSelector?: SlotConfig;
+  tokenScorer?: SlotConfig;
+}
+
+export interface EvalConfig {
+  /** Pairs per evaluation batch. */
+  batchSize: number;
+  /** Beta of the reported implicit rewards. */
+  beta: number;
+  /** Responses sampled per model for the KL estimate (0 turns it off). */
+  klSamples: number;
+  /** Tokens per sampled response (KL estimate and the report's samples). */
+  maxNewTokens: number;
+  /** Held-out prompts whose responses the report shows before and after. */
+  showSamples: number;
+}
+
+export interface AlloConfig {
+  $schema?: string;
+  name: string;
+  seed: number;
+  /** Run directory; null: runs/<name>-<timestamp>. */
+  out: string | null;
+  plugins: string[];
+  backend: SlotConfig;
+  model: SlotConfig;
+  dataset: SlotConfig;
+  /** Separate held-out pairs; when absent the eval split comes from `dataset`. */
+  evalDataset?: SlotConfig;
+  data: Record<string, unknown>;
+  schedule: SlotConfig;
+  neuronSelector: SlotConfig;
+  tokenScorer: SlotConfig;
+  /** Per-stage overrides of the selector and scorer slots, keyed by stage name. */
+  stages: Record<string, StageOverride>;
+  /** Schedules trained from the same model with the same data and seed, for comparison. */
+  baselines: Record<string, SlotConfig>;
+  eval: EvalConfig;
+}
+
+/** Slot name → plugin kind. `evalDataset` is a second dataset slot. */
+export const SLOT_KINDS: ReadonlyArray<[keyof AlloConfig, PluginKind]> = [
+  ['backend', 'backend'],
+  ['model', 'model'],
+  ['dataset', 'dataset'],
+  ['evalDataset', 'dataset'],
+  ['schedule', 'schedule'],
+  ['neuronSelector', 'neuronSelector'],
+  ['tokenScorer', 'tokenScorer'],
+];
+
+/** The backend slot also accepts `auto`: the first available of tfjs-node-gpu, tfjs-node, native, cpu. */
+export const AUTO_BACKEND = 'auto';
+
+function slotSchema(description: string): Record<string, unknown> {
+  return {
+    type: 'object',
+    description,
+    properties: {
+      use: { type: 'string', description: 'plugin id (unique per kind) or its npm package name' },
+      options: { type: 'object', default: {} },
+    },
+    required: ['use'],
+    additionalProperties: false,
+  };
+}
+
+/** The data section's schema comes from the data module; set by `setDataOptionsSchema`. */
+let dataSchema: Record<string, unknown> = { type: 'object', default: {} };
+
+export function setDataOptionsSchema(schema: Record<string, unknown>): void {
+  dataSchema = { ...schema, default: {} };
+}
+
+export function coreSchema(): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'allo run config',
+    type: 'object',
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', default: 'run' },
+      seed: { type: 'integer', minimum: 0, default: 0 },
+      out: { type: ['string', 'null'], default: null },
+      plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      backend: slotSchema('how tensors run: auto, native, cpu, tfjs-node, tfjs-node-gpu'),
+      model: slotSchema('the model loader and its path'),
+      dataset: slotSchema('the training pairs'),
+      evalDataset: slotSchema('separate held-out pairs'),
+      data: dataSchema,
+      schedule: slotSchema('the loss schedule: allo, dpo, npo, sft'),
+      neuronSelector: slotSchema('how masks are chosen'),
+      tokenScorer: slotSchema('how response tokens are weighted'),
+      stages: {
+        type: 'object',
+        default: {},
+        additionalProperties: {
+          type: 'object',
+          properties: {
+            neuronSelector: slotSchema('this stage’s neuron selector'),
+            tokenScorer: slotSchema('this stage’s token scorer'),
+          },
+          additionalProperties: false,
+        },
+      },
+      baselines: { type: 'object', default: {}, additionalProperties: slotSchema('a schedule to compare against') },
+      eval: {
+        type: 'object',
+        default: {},
+        properties: {
+          batchSize: { type: 'integer', minimum: 1, default: 8 },
+          beta: { type: 'number', exclusiveMinimum: 0, default: 0.1 },
+          klSamples: { type: 'integer', minimum: 0, default: 8 },
+          maxNewTokens: { type: 'integer', minimum: 1, default: 48 },
+          showSamples: { type: 'integer', minimum: 0, default: 3 },
+        },
+        additionalProperties: false,
+      },
+    },
+    required: ['backend', 'model', 'dataset', 'schedule', 'neuronSelector', 'tokenScorer'],
+    additionalProperties: false,
+  };
+}
+
+/** Core schema plus, for each slot, the options schema of every plugin of its kind. */
+export function assembleSchema(registry: PluginRegistry): Record<string, unknown> {
+  const schema = coreSchema() as { properties: Record<string, Record<string, unknown>> };
+  const slotFor = (kind: PluginKind, base: Record<string, unknown>): Record<string, unknown> => {
+    const plugins = registry.all().filter((p) => p.declaration.kind === kind);
+    const ids = plugins.map((p) => p.declaration.id);
+    if (kind === 'backend') ids.push(AUTO_BACKEND);
+    return {
+      ...base,
+      properties: { ...(base.properties as object), use: { type: 'string', enum: ids } },
+      allOf: plugins.map((p) => ({
+        if: { properties: { use: { const: p.declaration.id } } },
+        then: { properties: { options: p.declaration.optionsSchema } },
+      })),
+    };
+  };
+  for (const [slot, kind] of SLOT_KINDS) {
+    schema.properties[slot as string] = slotFor(kind, schema.properties[slot as string]);
+  }
+  const stageProps = (schema.properties.stages.additionalProperties as { properties: Record<string, Record<string, unknown>> }).properties;
+  stageProps.neuronSelector = slotFor('neuronSelector', stageProps.neuronSelector);
+  stageProps.tokenScorer = slotFor('tokenScorer', stageProps.tokenScorer);
+  schema.properties.baselines.additionalProperties = slotFor(
+    'schedule',
+    schema.properties.baselines.additionalProperties as Record<string, unknown>,
+  );
+  return schema;
+}
