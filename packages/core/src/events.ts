@@ -5,6 +5,7 @@ import type { Metrics } from './types.js';
 export interface AlloEvents {
   'run:start': { runDir: string; config: unknown; seed: number; backend: string };
   'run:end': { runDir: string; status: 'ok' | 'failed' | 'interrupted'; error?: string };
+  'schedule:start': { model: string; stages: string[] };
   'stage:start': { stage: string; index: number; totalSteps: number; maskShare: number | null };
   'stage:end': { stage: string; index: number; metrics: Metrics; seconds: number };
   'step:end': { stage: string; step: number; totalSteps: number; metrics: Metrics; tokens: number; seconds: number };
@@ -48,6 +49,7 @@ export class EventBus {
 const EVENT_NAMES: Record<AlloEventName, true> = {
   'run:start': true,
   'run:end': true,
+  'schedule:start': true,
   'stage:start': true,
   'stage:end': true,
   'step:end': true,

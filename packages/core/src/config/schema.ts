@@ -3,6 +3,7 @@
 // JSON Schema that editors use to complete configs (`$schema`).
 import type { PluginKind } from '../extension-points.js';
 import type { PluginRegistry } from '../registry.js';
+import { dataOptionsSchema } from '../data/options.js';
 
 export interface SlotConfig {
   use: string;
@@ -77,14 +78,16 @@ function slotSchema(description: string): Record<string, unknown> {
   };
 }
 
-/** The data section's schema comes from the data module; set by `setDataOptionsSchema`. */
-let dataSchema: Record<string, unknown> = { type: 'object', default: {} };
 
-export function setDataOptionsSchema(schema: Record<string, unknown>): void {
-  dataSchema = { ...schema, default: {} };
+let cachedCore: Record<string, unknown> | null = null;
+
+/** The core schema (one shared object: callers that change it clone it first). */
+export function coreSchema(): Record<string, unknown> {
+  cachedCore ??= buildCoreSchema();
+  return cachedCore;
 }
 
-export function coreSchema(): Record<string, unknown> {
+function buildCoreSchema(): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'allo run config',
@@ -99,7 +102,7 @@ export function coreSchema(): Record<string, unknown> {
       model: slotSchema('the model loader and its path'),
       dataset: slotSchema('the training pairs'),
       evalDataset: slotSchema('separate held-out pairs'),
-      data: dataSchema,
+      data: structuredClone(dataOptionsSchema) as unknown as Record<string, unknown>,
       schedule: slotSchema('the loss schedule: allo, dpo, npo, sft'),
       neuronSelector: slotSchema('how masks are chosen'),
       tokenScorer: slotSchema('how response tokens are weighted'),
@@ -136,7 +139,7 @@ export function coreSchema(): Record<string, unknown> {
 
 /** Core schema plus, for each slot, the options schema of every plugin of its kind. */
 export function assembleSchema(registry: PluginRegistry): Record<string, unknown> {
-  const schema = coreSchema() as { properties: Record<string, Record<string, unknown>> };
+  const schema = structuredClone(coreSchema()) as { properties: Record<string, Record<string, unknown>> };
   const slotFor = (kind: PluginKind, base: Record<string, unknown>): Record<string, unknown> => {
     const plugins = registry.all().filter((p) => p.declaration.kind === kind);
     const ids = plugins.map((p) => p.declaration.id);
