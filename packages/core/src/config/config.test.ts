@@ -120,7 +120,7 @@ describe('loadConfig', () => {
     expect(issues).toEqual(
       expect.arrayContaining([
         'seed: must be >= 0, got -1',
-        'sede: unexpected property "sede" (expected one of $schema, name, seed, out, plugins, backend, model, dataset, evalDataset, data, schedule, neuronSelector, tokenScorer, stages, baselines, eval); did you mean "seed"?',
+        'sede: unexpected property "sede" (expected one of $schema, name, description, seed, out, plugins, backend, model, dataset, evalDataset, data, schedule, neuronSelector, tokenScorer, stages, baselines, eval); did you mean "seed"?',
         'neuronSelector.options.ratio: must be <= 1, got 5',
         'neuronSelector.options.granularity: must be one of "element", "row", got "rows"; did you mean "row"?',
         'stages.forgetting.neuronSelector.options.ratio: must be > 0, got 0',

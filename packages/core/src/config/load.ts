@@ -99,7 +99,13 @@ export function resolveLayerPaths(layer: ConfigLayer, registry: PluginRegistry):
   }
   const baselines = layer.data.baselines;
   if (typeof baselines === 'object' && baselines !== null && !Array.isArray(baselines)) {
-    for (const baseline of Object.values(baselines)) visit('schedule', baseline);
+    for (const baseline of Object.values(baselines)) {
+      visit('schedule', baseline);
+      if (typeof baseline === 'object' && baseline !== null && !Array.isArray(baseline)) {
+        visit('neuronSelector', baseline.neuronSelector);
+        visit('tokenScorer', baseline.tokenScorer);
+      }
+    }
   }
   if (typeof layer.data.out === 'string') layer.data.out = path.resolve(layer.dir, layer.data.out);
 }

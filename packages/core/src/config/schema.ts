@@ -15,6 +15,11 @@ export interface StageOverride {
   tokenScorer?: SlotConfig;
 }
 
+export interface BaselineConfig extends SlotConfig {
+  neuronSelector?: SlotConfig;
+  tokenScorer?: SlotConfig;
+}
+
 export interface EvalConfig {
   /** Pairs per evaluation batch. */
   batchSize: number;
@@ -26,11 +31,14 @@ export interface EvalConfig {
   maxNewTokens: number;
   /** Held-out prompts whose responses the report shows before and after. */
   showSamples: number;
+  /** The split evaluated: `validation` while tuning, `eval` (held out) for results. */
+  split: 'eval' | 'validation';
 }
 
 export interface AlloConfig {
   $schema?: string;
   name: string;
+  description?: string;
   seed: number;
   /** Run directory; null: runs/<name>-<timestamp>. */
   out: string | null;
@@ -46,8 +54,11 @@ export interface AlloConfig {
   tokenScorer: SlotConfig;
   /** Per-stage overrides of the selector and scorer slots, keyed by stage name. */
   stages: Record<string, StageOverride>;
-  /** Schedules trained from the same model with the same data and seed, for comparison. */
-  baselines: Record<string, SlotConfig>;
+  /**
+   * Schedules trained from the same model with the same data and seed, for comparison; each may
+   * name its own selector and scorer (the redundancy study: top, random, bottom masks).
+   */
+  baselines: Record<string, BaselineConfig>;
   eval: EvalConfig;
 }
 
@@ -95,6 +106,7 @@ function buildCoreSchema(): Record<string, unknown> {
     properties: {
       $schema: { type: 'string' },
       name: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', default: 'run' },
+      description: { type: 'string', description: 'free text: what the run is for and how its settings were chosen' },
       seed: { type: 'integer', minimum: 0, default: 0 },
       out: { type: ['string', 'null'], default: null },
       plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
@@ -118,7 +130,18 @@ function buildCoreSchema(): Record<string, unknown> {
           additionalProperties: false,
         },
       },
-      baselines: { type: 'object', default: {}, additionalProperties: slotSchema('a schedule to compare against') },
+      baselines: {
+        type: 'object',
+        default: {},
+        additionalProperties: {
+          ...slotSchema('a schedule to compare against'),
+          properties: {
+            ...(slotSchema('').properties as object),
+            neuronSelector: slotSchema('this baseline’s neuron selector'),
+            tokenScorer: slotSchema('this baseline’s token scorer'),
+          },
+        },
+      },
       eval: {
         type: 'object',
         default: {},
@@ -128,6 +151,12 @@ function buildCoreSchema(): Record<string, unknown> {
           klSamples: { type: 'integer', minimum: 0, default: 8 },
           maxNewTokens: { type: 'integer', minimum: 1, default: 48 },
           showSamples: { type: 'integer', minimum: 0, default: 3 },
+          split: {
+            type: 'string',
+            enum: ['eval', 'validation'],
+            default: 'eval',
+            description: 'which held-out split is evaluated: tune on validation, report on eval',
+          },
         },
         additionalProperties: false,
       },
@@ -159,9 +188,11 @@ export function assembleSchema(registry: PluginRegistry): Record<string, unknown
   const stageProps = (schema.properties.stages.additionalProperties as { properties: Record<string, Record<string, unknown>> }).properties;
   stageProps.neuronSelector = slotFor('neuronSelector', stageProps.neuronSelector);
   stageProps.tokenScorer = slotFor('tokenScorer', stageProps.tokenScorer);
-  schema.properties.baselines.additionalProperties = slotFor(
-    'schedule',
-    schema.properties.baselines.additionalProperties as Record<string, unknown>,
-  );
+  const baseline = slotFor('schedule', schema.properties.baselines.additionalProperties as Record<string, unknown>) as {
+    properties: Record<string, Record<string, unknown>>;
+  };
+  baseline.properties.neuronSelector = slotFor('neuronSelector', baseline.properties.neuronSelector);
+  baseline.properties.tokenScorer = slotFor('tokenScorer', baseline.properties.tokenScorer);
+  schema.properties.baselines.additionalProperties = baseline;
   return schema;
 }

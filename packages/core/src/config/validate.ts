@@ -168,7 +168,12 @@ export function validateConfig(config: unknown, registry: PluginRegistry): Confi
     }
   }
   for (const [name, baseline] of Object.entries(typed.baselines ?? {})) {
-    if (isSlotLike(baseline)) issues.push(...validateSlot(registry, 'schedule', baseline, `baselines.${name}`));
+    if (!isSlotLike(baseline)) continue;
+    const { neuronSelector, tokenScorer, ...schedule } = baseline as SlotConfig & Record<string, unknown>;
+    issues.push(...validateSlot(registry, 'schedule', schedule as SlotConfig, `baselines.${name}`));
+    (baseline as SlotConfig).options = schedule.options;
+    if (isSlotLike(neuronSelector)) issues.push(...validateSlot(registry, 'neuronSelector', neuronSelector, `baselines.${name}.neuronSelector`));
+    if (isSlotLike(tokenScorer)) issues.push(...validateSlot(registry, 'tokenScorer', tokenScorer, `baselines.${name}.tokenScorer`));
   }
   return dedupe(issues);
 }

@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { createRunContainer } from '../container.js';
 import { didYouMean } from '../config/suggest.js';
 import { errors } from '../errors.js';
-import type { StageSpec } from '../extension-points.js';
+import type { NeuronSelector, StageSpec, TokenScorer } from '../extension-points.js';
 import type { EventBus } from '../events.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
@@ -58,7 +58,7 @@ export interface JobResult {
   interrupted: boolean;
 }
 
-/** The name a schedule's model gets in eval.json: its plugin id, or its baseline key. */
+/** Stage overrides must name a stage of one of the run's schedules. */
 function checkOverrides(config: LoadedConfig['config'], stageNames: Set<string>): void {
   for (const stage of Object.keys(config.stages ?? {})) {
     if (stageNames.has(stage)) continue;
@@ -102,11 +102,28 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   logger.info(`data: ${data.kept.train} train, ${data.kept.validation} validation, ${data.kept.eval} eval pairs; dropped ${JSON.stringify(data.dropped)}`);
   if (data.train.length === 0) throw errors.dataEmpty(`${config.dataset.use}: no training pair left after splitting and tokenising (dropped: ${JSON.stringify(data.dropped)})`);
 
-  const schedules: Array<{ name: string; stages: StageSpec[] }> = [];
+  type Resolver = { neuronSelector(stage: string): NeuronSelector; tokenScorer(stage: string): TokenScorer };
+  const globalResolver: Resolver = {
+    neuronSelector: (stage) => run.resolve('neuronSelector', stage),
+    tokenScorer: (stage) => run.resolve('tokenScorer', stage),
+  };
+  const schedules: Array<{ name: string; stages: StageSpec[]; resolve: Resolver }> = [];
   const scheduleContext = { ...context, logger: createLogger('schedule'), trainSize: data.train.length };
-  schedules.push({ name: config.schedule.use, stages: run.resolve('schedule').stages(scheduleContext) });
-  for (const [name, slot] of Object.entries(config.baselines ?? {})) {
-    schedules.push({ name, stages: run.resolveSlot('schedule', slot, `baselines.${name}`).stages(scheduleContext) });
+  schedules.push({ name: config.schedule.use, stages: run.resolve('schedule').stages(scheduleContext), resolve: globalResolver });
+  for (const [name, baseline] of Object.entries(config.baselines ?? {})) {
+    // A baseline's own selector or scorer wins over the run's for every stage of that baseline.
+    const { neuronSelector, tokenScorer } = baseline;
+    const selector = neuronSelector && run.resolveSlot('neuronSelector', neuronSelector, `baselines.${name}.neuronSelector`);
+    const scorer = tokenScorer && run.resolveSlot('tokenScorer', tokenScorer, `baselines.${name}.tokenScorer`);
+    const schedule = run.resolveSlot('schedule', { use: baseline.use, options: baseline.options }, `baselines.${name}`);
+    schedules.push({
+      name,
+      stages: schedule.stages(scheduleContext),
+      resolve: {
+        neuronSelector: (stage) => selector || globalResolver.neuronSelector(stage),
+        tokenScorer: (stage) => scorer || globalResolver.tokenScorer(stage),
+      },
+    });
   }
   checkOverrides(config, new Set(schedules.flatMap((s) => s.stages.map((stage) => stage.name))));
 
@@ -126,10 +143,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       rejected: data.rejected,
       sft: data.sft,
       stages: schedule.stages,
-      resolve: {
-        neuronSelector: (stage: string) => run.resolve('neuronSelector', stage),
-        tokenScorer: (stage: string) => run.resolve('tokenScorer', stage),
-      },
+      resolve: schedule.resolve,
       events,
       logger: createLogger(schedule.name),
       seed: config.seed,
@@ -173,12 +187,13 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
 
   const evaluation: Record<string, Metrics> = {};
   const samples: SampleRecord[] = [];
-  if (!interrupted && data.eval.length > 0) {
+  const heldOut = config.eval.split === 'validation' ? data.validation : data.eval;
+  if (!interrupted && heldOut.length > 0) {
     const models: Array<[string, CausalLM]> = [['reference', reference], ...finals.entries()];
-    const prompts = data.eval.map((pair) => pair.promptIds);
+    const prompts = heldOut.map((pair) => pair.promptIds);
     for (const [name, model] of models) {
-      events.emit('eval:start', { model: name, size: data.eval.length });
-      const metrics = await evaluatePairs(model, reference, data.eval, { beta: config.eval.beta, batchSize: config.eval.batchSize });
+      events.emit('eval:start', { model: name, size: heldOut.length });
+      const metrics = await evaluatePairs(model, reference, heldOut, { beta: config.eval.beta, batchSize: config.eval.batchSize });
       if (config.eval.klSamples > 0) {
         metrics['kl/reference'] =
           model === reference
@@ -188,7 +203,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       evaluation[name] = metrics;
       events.emit('eval:end', { model: name, metrics });
     }
-    const shown = data.eval.slice(0, config.eval.showSamples);
+    const shown = heldOut.slice(0, config.eval.showSamples);
     for (const pair of shown) samples.push({ prompt: tokenizer.decode(pair.promptIds), responses: {} });
     for (const [name, model] of models) {
       const generated = model.generate(
