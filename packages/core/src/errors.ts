@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   RUN_INTERRUPTED: 'a run stopped by a signal',
   USAGE: 'a command line that is not understood',
   IO: 'a file that could not be written or read',
+  MASK_INVALID: 'a parameter mask, or a selector or scorer input, that does not match the model',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -149,5 +150,9 @@ export const errors = {
 
   io(file: string, what: string, cause?: unknown): AlloError {
     return new AlloError('IO', `${file}: ${what}`, { path: file, cause });
+  },
+
+  maskInvalid(where: string, what: string, plugin?: string): AlloError {
+    return new AlloError('MASK_INVALID', `${where}: ${what}`, { path: where, plugin });
   },
 };

@@ -17,6 +17,9 @@ export { appendLine, writeDirAtomic, writeFileAtomic, writeFileAtomicSync } from
 // ops: numerically stable primitives with correct gradients
 export { logSigmoid } from './ops/log-sigmoid.js';
 export { matMul } from './ops/mat-mul.js';
+export { gatherRows } from './ops/gather-rows.js';
+export { ADAMW_KERNEL, adamwUpdate } from './ops/adamw.js';
+export type { AdamWHyper, AdamWState } from './ops/adamw.js';
 export { TARGET_LOG_PROBS_GRAD_KERNEL, TARGET_LOG_PROBS_KERNEL, targetLogProbs } from './ops/target-log-probs.js';
 export { assetPath, repoRoot } from './assets.js';
 export { buildBatch, disposeBatch } from './data/batch.js';
@@ -92,3 +95,8 @@ export type { TinyLMOptions } from './train/tiny-lm.js';
 export { stopGradient } from './train/stop-gradient.js';
 export { DEFAULT_OPTIMIZER, objectSchema, optimizerOptionsSchema, optimizerSpec, stageOptionProperties, withDefaults } from './train/schedule-options.js';
 export type { OptimizerOptions, StageOptions } from './train/schedule-options.js';
+
+// eval: task accuracy on problems with checkable answers
+export { answerTokenBudget, binomialStderr, taskAccuracy } from './eval/task-accuracy.js';
+export type { TaskAccuracy, TaskAccuracyOptions } from './eval/task-accuracy.js';
+export { spaceChunked } from './data/space-chunked.js';

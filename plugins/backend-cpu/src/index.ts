@@ -1,1 +1,2 @@
-export {};
+// Public names of @allo/backend-cpu.
+export { cpuBackendPlugin, createCpuBackend, silenceNodeNag } from './cpu-backend.js';

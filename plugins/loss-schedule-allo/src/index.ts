@@ -1,1 +1,8 @@
-export {};
+export {
+  ID,
+  alloOptionsSchema,
+  alloSchedulePlugin,
+  alloStages,
+  createAlloSchedule,
+} from './allo.js';
+export type { AlloScheduleOptions, AlloStageOptions } from './allo.js';

@@ -1,1 +1,2 @@
-export {};
+export { ID, createSftSchedule, sftOptionsSchema, sftSchedulePlugin, sftStages } from './sft.js';
+export type { SftScheduleOptions } from './sft.js';

@@ -1,1 +1,2 @@
-export {};
+export { ID, allPlugin, createAllSelector } from './all.js';
+export type { AllSelectorOptions } from './all.js';

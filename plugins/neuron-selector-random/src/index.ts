@@ -1,1 +1,10 @@
-export {};
+export {
+  ID,
+  apportion,
+  createRandomSelector,
+  mixSeeds,
+  mulberry32,
+  randomPlugin,
+  sampleIndices,
+} from './random.js';
+export type { RandomSelectorOptions } from './random.js';

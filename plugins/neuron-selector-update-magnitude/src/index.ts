@@ -1,1 +1,2 @@
-export {};
+export { ID, createUpdateMagnitudeSelector, updateMagnitudePlugin } from './update-magnitude.js';
+export type { UpdateMagnitudeOptions } from './update-magnitude.js';

@@ -1,1 +1,10 @@
-export {};
+export {
+  ID,
+  createImplicitRewardScorer,
+  implicitRewardPlugin,
+  sigmoidWeights,
+  tokenSalience,
+  topQWeights,
+} from './implicit-reward.js';
+export type { ImplicitRewardOptions } from './implicit-reward.js';
+export { responseLogRatios } from './response-log-probs.js';

@@ -1,1 +1,2 @@
-export {};
+export { ID, createUniformScorer, uniformPlugin } from './uniform.js';
+export type { UniformScorerOptions } from './uniform.js';

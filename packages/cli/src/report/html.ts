@@ -1,7 +1,13 @@
 // HTML building blocks of the report: escaping (every dataset, model and config text goes
 // through `escapeHtml`), number formats, and tables.
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Escapes text for element content and quoted attribute values. */
 export function escapeHtml(text: unknown): string {
@@ -35,10 +41,21 @@ export function formatCount(value: unknown): string {
 }
 
 /** Cells are HTML already (escape text before); `numeric` right-aligns every column but the first. */
-export function table(head: string[], rows: string[][], options: { numeric?: boolean; className?: string } = {}): string {
-  const cls = [options.className, options.numeric ? 'numeric' : undefined].filter(Boolean).join(' ');
+export function table(
+  head: string[],
+  rows: string[][],
+  options: { numeric?: boolean; className?: string } = {},
+): string {
+  const cls = [options.className, options.numeric ? 'numeric' : undefined]
+    .filter(Boolean)
+    .join(' ');
   const th = head.map((h) => `<th>${h}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((cell, i) => (i === 0 ? `<th scope="row">${cell}</th>` : `<td>${cell}</td>`)).join('')}</tr>`).join('\n');
+  const body = rows
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, i) => (i === 0 ? `<th scope="row">${cell}</th>` : `<td>${cell}</td>`)).join('')}</tr>`,
+    )
+    .join('\n');
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 

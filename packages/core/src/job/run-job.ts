@@ -153,7 +153,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
         const record: StageRecord = { model: schedule.name, stage: stage.name, steps: 0, metrics: {}, mask: null, checkpoint: null };
         if (mask !== null) {
           masks.set(stage.name, mask);
-          await saveMask(runDir.path('masks', `${schedule.name}-${stage.name}.safetensors`), mask);
+          await saveMask(runDir.path('masks', `${schedule.name}-${stage.name}.safetensors`), mask, model.parameters);
           record.mask = { share: mask.share, selected: mask.selected, total: mask.total, summary: maskSummary(mask, model.parameters) };
         }
         if (!stage.discard) {

@@ -19,3 +19,23 @@ describe('logSigmoid', () => {
     expect(grad[0]).toBeCloseTo(1, 6);
   });
 });
+
+describe('logSigmoid on an intermediate tensor', () => {
+  // tf.logSigmoid's gradient in tfjs-core 4.22 throws "Cannot read properties of undefined
+  // (reading 'backend')" here: its input was an intermediate that the tape had disposed.
+  it('differentiates log σ(β·z) of a computed z, as the DPO loss does', async () => {
+    await tf.setBackend('cpu');
+    const z = tf.tensor1d([-3, -0.5, 0.25, 4]);
+    const beta = 0.1;
+    const before = tf.memory().numTensors;
+    const grad = tf.grad((t: tf.Tensor) => tf.neg(tf.mean(logSigmoid(tf.mul(t, beta)))))(z);
+    const values = grad.arraySync() as number[];
+    [-3, -0.5, 0.25, 4].forEach((x, i) => {
+      // d/dz −mean(log σ(βz)) = −β σ(−βz) / n
+      expect(values[i]).toBeCloseTo((-beta / (1 + Math.exp(beta * x))) / 4, 7);
+    });
+    grad.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    z.dispose();
+  });
+});
