@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { targetLogProbs } from '@allo/core';
+import { adamwUpdate, targetLogProbs } from '@allo/core';
 
 import { loadAddon } from './addon.js';
 import { NATIVE_BACKEND_NAME, registerNativeBackend } from './native-backend.js';
@@ -261,6 +261,24 @@ describe('reductions, softmax, layout', () => {
       ...withGrads([rand([2, 3, 4], 1)], (x) => tf.pad(x, [[0, 1], [2, 0], [1, 3]])),
       ...withGrads([rand([3, 4], 2)], (x) => tf.pad(x, [[1, 1], [0, 2]], -1.5)),
     ]);
+  });
+});
+
+describe('AlloAdamW', () => {
+  it('matches the tfjs-ops update, dense and masked, over several steps', async () => {
+    await expectSame(() => {
+      const shape = [37, 19];
+      let state = { param: rand(shape, 1), m: tf.zeros(shape), v: tf.zeros(shape) };
+      const mask = tf.cast(tf.greater(rand(shape, 2), 0), 'float32');
+      const out: tf.Tensor[] = [];
+      for (const masked of [false, true]) {
+        for (let step = 1; step <= 3; step++) {
+          state = adamwUpdate(state, rand(shape, 10 + step), { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step }, masked ? mask : null);
+        }
+        out.push(state.param, state.m, state.v);
+      }
+      return out;
+    }, 1e-5);
   });
 });
 

@@ -32,8 +32,8 @@ describe('native backend plugin', () => {
     expect(tf.getBackend()).toBe(NATIVE_BACKEND_NAME);
     expect(tf.getKernel('BatchMatMul', NATIVE_BACKEND_NAME)).toBeDefined();
     expect(tf.getKernel('AlloTargetLogProbs', NATIVE_BACKEND_NAME)).toBeDefined();
-    // Every cpu kernel is there too, so any op runs.
-    expect(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).length).toBe(tf.getKernelsForBackend('cpu').length + 2);
+    // Every cpu kernel is there too, so any op runs, plus the three fused allo kernels.
+    expect(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).length).toBe(tf.getKernelsForBackend('cpu').length + 3);
   });
 
   it('without the addon: unavailable with the build command, and falls back to cpu with one warning', async () => {

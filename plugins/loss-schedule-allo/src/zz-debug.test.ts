@@ -15,6 +15,7 @@ const STORIES = [
 ];
 it('debug', async () => {
   await useCpuBackend();
+  process.stderr.write('KERNELS ' + ['AlloTargetLogProbs','AlloTargetLogProbsGrad','BatchMatMul','UnsortedSegmentSum'].map(k => k + ':' + (tf.getKernel(k, tf.getBackend()) !== undefined)).join(' ') + ' backend ' + tf.getBackend() + ' cast ' + typeof (tf.scalar(1) as any).cast + '\n');
   const loaded = loadLlama2c(assetPath('stories260K', 'stories260K.bin'));
   const train = STORIES.map((s, i) => tokenizePair(loaded.tokenizer, { id: `s${i}`, ...s }, { maxLength: 64 }) as TokenizedPair);
   for (const lr of [1e-4, 2e-3]) {

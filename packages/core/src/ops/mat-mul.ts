@@ -30,7 +30,8 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
     const size = batch.reduce((p, d) => p * d, 1);
     const expand = (x: tf.Tensor) => {
       const full = tf.broadcastTo(x, [...batch, ...x.shape.slice(-2)]);
-      return tf.reshape(full, [size, ...x.shape.slice(-2)]) as tf.Tensor3D;
+      const [rows, cols] = x.shape.slice(-2);
+      return tf.reshape(full, [size, rows, cols]) as tf.Tensor3D;
     };
     const product = tf.matMul(expand(a), expand(b), transposeA, transposeB);
     return tf.reshape(product, [...batch, m, n]);
