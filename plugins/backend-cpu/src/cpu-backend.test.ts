@@ -11,7 +11,12 @@ describe('cpu backend plugin', () => {
     expect(await backend.available()).toEqual({ ok: true });
     const info = await backend.initialise();
     expect(info.name).toBe('cpu');
-    expect(info.capabilities).toEqual({ gpu: false, nativeMatMul: false, threads: 1, float64: false });
+    expect(info.capabilities).toEqual({
+      gpu: false,
+      nativeMatMul: false,
+      threads: 1,
+      float64: false,
+    });
     expect(tf.getBackend()).toBe('cpu');
   });
 
@@ -30,6 +35,10 @@ describe('cpu backend plugin', () => {
   it('is declared as backend "cpu" with an empty options schema', () => {
     expect(cpuBackendPlugin.id).toBe('cpu');
     expect(cpuBackendPlugin.kind).toBe('backend');
-    expect(cpuBackendPlugin.optionsSchema).toEqual({ type: 'object', additionalProperties: false, properties: {} });
+    expect(cpuBackendPlugin.optionsSchema).toEqual({
+      type: 'object',
+      additionalProperties: false,
+      properties: {},
+    });
   });
 });

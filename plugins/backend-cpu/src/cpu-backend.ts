@@ -11,7 +11,8 @@ import type { Backend, BackendInfo } from '@allo/core';
  * private `firstUse` flag is set, and nothing but allo's logger may write to the console.
  */
 export function silenceNodeNag(backend: tf.KernelBackend): void {
-  if (backend instanceof MathBackendCPU) (backend as unknown as { firstUse: boolean }).firstUse = false;
+  if (backend instanceof MathBackendCPU)
+    (backend as unknown as { firstUse: boolean }).firstUse = false;
 }
 
 export function createCpuBackend(): Backend {
@@ -21,15 +22,19 @@ export function createCpuBackend(): Backend {
     },
 
     async initialise(): Promise<BackendInfo> {
-      if (tf.findBackendFactory('cpu') == null) tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
+      if (tf.findBackendFactory('cpu') == null)
+        tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
       const backend = tf.findBackend('cpu');
-      if (backend == null) throw errors.backendUnavailable('cpu', 'tfjs could not create its cpu backend');
+      if (backend == null)
+        throw errors.backendUnavailable('cpu', 'tfjs could not create its cpu backend');
       silenceNodeNag(backend);
-      if (!(await tf.setBackend('cpu'))) throw errors.backendUnavailable('cpu', 'tfjs could not select its cpu backend');
+      if (!(await tf.setBackend('cpu')))
+        throw errors.backendUnavailable('cpu', 'tfjs could not select its cpu backend');
       await tf.ready();
       return {
         name: 'cpu',
-        description: 'pure-JS tfjs cpu backend (always available; slowest: single-threaded JavaScript kernels)',
+        description:
+          'pure-JS tfjs cpu backend (always available; slowest: single-threaded JavaScript kernels)',
         capabilities: { gpu: false, nativeMatMul: false, threads: 1, float64: false },
       };
     },

@@ -16,7 +16,10 @@ function fail(message) {
 }
 
 function nodeDir() {
-  const candidates = [process.env.npm_config_nodedir, path.resolve(path.dirname(process.execPath), '..')];
+  const candidates = [
+    process.env.npm_config_nodedir,
+    path.resolve(path.dirname(process.execPath), '..'),
+  ];
   for (const dir of candidates) {
     if (dir && existsSync(path.join(dir, 'include', 'node', 'node_api.h'))) return dir;
   }
@@ -24,20 +27,40 @@ function nodeDir() {
 }
 
 function hasOpenBlas() {
-  const headers = ['/usr/include/cblas.h', '/usr/include/x86_64-linux-gnu/cblas.h', '/usr/include/aarch64-linux-gnu/cblas.h', '/usr/include/openblas/cblas.h', '/usr/local/include/cblas.h', '/opt/homebrew/opt/openblas/include/cblas.h'];
+  const headers = [
+    '/usr/include/cblas.h',
+    '/usr/include/x86_64-linux-gnu/cblas.h',
+    '/usr/include/aarch64-linux-gnu/cblas.h',
+    '/usr/include/openblas/cblas.h',
+    '/usr/local/include/cblas.h',
+    '/opt/homebrew/opt/openblas/include/cblas.h',
+  ];
   return headers.some((file) => existsSync(file));
 }
 
 const dir = nodeDir();
-if (dir === null) fail(`no Node.js headers found (looked for include/node/node_api.h under npm's nodedir and ${path.resolve(path.dirname(process.execPath), '..')}); install them (Debian: apt-get install libnode-dev) or set npm_config_nodedir`);
-if (!hasOpenBlas()) fail('OpenBLAS headers (cblas.h) not found; install them (Debian: apt-get install libopenblas-dev; macOS: brew install openblas) and run `npm run build:native`');
+if (dir === null)
+  fail(
+    `no Node.js headers found (looked for include/node/node_api.h under npm's nodedir and ${path.resolve(path.dirname(process.execPath), '..')}); install them (Debian: apt-get install libnode-dev) or set npm_config_nodedir`,
+  );
+if (!hasOpenBlas())
+  fail(
+    'OpenBLAS headers (cblas.h) not found; install them (Debian: apt-get install libopenblas-dev; macOS: brew install openblas) and run `npm run build:native`',
+  );
 
 const gyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 if (!existsSync(gyp)) fail(`node-gyp not found at ${gyp}; run npm ci first`);
 
-const result = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${dir}`, '--jobs=2'], {
-  cwd: here,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-if (result.status !== 0) fail(`node-gyp rebuild failed in ${here} (exit ${result.status}); the messages above say why`);
-process.stdout.write(`allo native build: built ${path.join(here, 'build', 'Release', 'allo_native.node')}\n`);
+const result = spawnSync(
+  process.execPath,
+  [gyp, 'rebuild', `--nodedir=${dir}`, '--jobs=2', '--loglevel=warn'],
+  {
+    cwd: here,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
+if (result.status !== 0)
+  fail(`node-gyp rebuild failed in ${here} (exit ${result.status}); the messages above say why`);
+process.stdout.write(
+  `allo native build: built ${path.join(here, 'build', 'Release', 'allo_native.node')}\n`,
+);

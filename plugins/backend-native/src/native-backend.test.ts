@@ -12,7 +12,9 @@ import { NATIVE_BACKEND_NAME, registerNativeBackend } from './native-backend.js'
 type Producer = () => tf.Tensor | tf.Tensor[];
 
 /** Runs `fn` on the cpu backend and on allo-native; returns both results as plain arrays. */
-async function onBoth(fn: Producer): Promise<{ cpu: Float32Array[]; native: Float32Array[]; shapes: number[][][] }> {
+async function onBoth(
+  fn: Producer,
+): Promise<{ cpu: Float32Array[]; native: Float32Array[]; shapes: number[][][] }> {
   const run = async (backend: string) => {
     await tf.setBackend(backend);
     const out = tf.tidy(fn);
@@ -72,21 +74,27 @@ describe('BatchMatMul', () => {
     [[4, 12, 7], [1, 5, 7], false, true],
     [[3, 12, 7], [7, 5], false, false],
   ];
-  it.each(cases)('a %j · b %j (transposeA %s, transposeB %s): values and gradients', async (sa, sb, tA, tB) => {
-    const equalBatch = sa.slice(0, -2).join() === sb.slice(0, -2).join();
-    await expectSame(() => {
-      const [a, b] = [rand(sa, 1), rand(sb, 2)];
-      if (!equalBatch) return tf.matMul(a, b, tA, tB);
-      return withGrads([a, b], (x, y) => tf.matMul(x, y, tA, tB));
-    });
-  });
+  it.each(cases)(
+    'a %j · b %j (transposeA %s, transposeB %s): values and gradients',
+    async (sa, sb, tA, tB) => {
+      const equalBatch = sa.slice(0, -2).join() === sb.slice(0, -2).join();
+      await expectSame(() => {
+        const [a, b] = [rand(sa, 1), rand(sb, 2)];
+        if (!equalBatch) return tf.matMul(a, b, tA, tB);
+        return withGrads([a, b], (x, y) => tf.matMul(x, y, tA, tB));
+      });
+    },
+  );
 
   it('broadcasts batch dimensions exactly ([2, 1] against [1, 3]), where the cpu kernel indexes modulo', async () => {
     await tf.setBackend(NATIVE_BACKEND_NAME);
     const a = rand([2, 1, 6, 5], 3);
     const b = rand([1, 3, 5, 4], 4);
     const native = tf.matMul(a, b);
-    const explicit = tf.matMul(tf.reshape(tf.broadcastTo(a, [2, 3, 6, 5]), [6, 6, 5]), tf.reshape(tf.broadcastTo(b, [2, 3, 5, 4]), [6, 5, 4]));
+    const explicit = tf.matMul(
+      tf.reshape(tf.broadcastTo(a, [2, 3, 6, 5]), [6, 6, 5]),
+      tf.reshape(tf.broadcastTo(b, [2, 3, 5, 4]), [6, 5, 4]),
+    );
     expect(native.shape).toEqual([2, 3, 6, 4]);
     const x = native.dataSync();
     const y = explicit.dataSync();
@@ -101,31 +109,77 @@ describe('BatchMatMul', () => {
 
 describe('UnsortedSegmentSum', () => {
   it('sums rows by segment in one pass, dropping ids outside [0, numSegments)', async () => {
-    await expectSame(() => tf.unsortedSegmentSum(rand([10, 6], 1), tf.tensor1d([0, 3, 3, 1, 4, 0, 9, -1, 2, 3], 'int32'), 5));
+    await expectSame(() =>
+      tf.unsortedSegmentSum(
+        rand([10, 6], 1),
+        tf.tensor1d([0, 3, 3, 1, 4, 0, 9, -1, 2, 3], 'int32'),
+        5,
+      ),
+    );
   });
 
   it('takes segment ids of rank 2 over a rank-3 input (which the cpu kernel rejects), as the flattened sum', async () => {
-    const ids = [[0, 1, 2], [2, 1, 0], [6, 6, 6], [1, 1, 1]];
+    const ids = [
+      [0, 1, 2],
+      [2, 1, 0],
+      [6, 6, 6],
+      [1, 1, 1],
+    ];
     await tf.setBackend('cpu');
-    const flat = tf.tidy(() => tf.unsortedSegmentSum(tf.reshape(rand([4, 3, 5], 2), [12, 5]), tf.tensor1d(ids.flat(), 'int32'), 7));
+    const flat = tf.tidy(() =>
+      tf.unsortedSegmentSum(
+        tf.reshape(rand([4, 3, 5], 2), [12, 5]),
+        tf.tensor1d(ids.flat(), 'int32'),
+        7,
+      ),
+    );
     const expected = flat.dataSync().slice();
     flat.dispose();
     await tf.setBackend(NATIVE_BACKEND_NAME);
-    const out = tf.tidy(() => tf.unsortedSegmentSum(rand([4, 3, 5], 2), tf.tensor2d(ids, [4, 3], 'int32'), 7));
+    const out = tf.tidy(() =>
+      tf.unsortedSegmentSum(rand([4, 3, 5], 2), tf.tensor2d(ids, [4, 3], 'int32'), 7),
+    );
     expect(out.shape).toEqual([7, 5]);
     const actual = out.dataSync();
-    for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-6);
+    for (let i = 0; i < expected.length; i++)
+      expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-6);
     out.dispose();
   });
 
   it('is the gradient of an embedding gather', async () => {
-    await expectSame(() => withGrads([rand([50, 8], 3)], (emb) => tf.gather(emb, tf.tensor2d([[1, 4, 4, 49], [0, 1, 2, 3]], [2, 4], 'int32'))));
+    await expectSame(() =>
+      withGrads([rand([50, 8], 3)], (emb) =>
+        tf.gather(
+          emb,
+          tf.tensor2d(
+            [
+              [1, 4, 4, 49],
+              [0, 1, 2, 3],
+            ],
+            [2, 4],
+            'int32',
+          ),
+        ),
+      ),
+    );
   });
 
   it('matches the hand-computed sums', async () => {
     await tf.setBackend(NATIVE_BACKEND_NAME);
-    const out = tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), tf.tensor1d([2, 0, 2], 'int32'), 3);
-    expect(out.arraySync()).toEqual([[3, 4], [0, 0], [6, 8]]);
+    const out = tf.unsortedSegmentSum(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      tf.tensor1d([2, 0, 2], 'int32'),
+      3,
+    );
+    expect(out.arraySync()).toEqual([
+      [3, 4],
+      [0, 0],
+      [6, 8],
+    ]);
     out.dispose();
   });
 });
@@ -135,7 +189,10 @@ describe('AlloTargetLogProbs and AlloTargetLogProbsGrad', () => {
     for (const scale of [1, 60]) {
       await expectSame(() => {
         const logits = tf.mul(rand([37, 301], 7), scale) as tf.Tensor2D;
-        const targets = tf.tensor1d(Array.from({ length: 37 }, (_, i) => (i * 97) % 301), 'int32');
+        const targets = tf.tensor1d(
+          Array.from({ length: 37 }, (_, i) => (i * 97) % 301),
+          'int32',
+        );
         return withGrads([logits], (x) => targetLogProbs(x as tf.Tensor2D, targets));
       }, 2e-5);
     }
@@ -143,8 +200,16 @@ describe('AlloTargetLogProbs and AlloTargetLogProbsGrad', () => {
 
   it('runs the fused kernel on allo-native and returns value and logZ', async () => {
     await tf.setBackend(NATIVE_BACKEND_NAME);
-    const logits = tf.tensor2d([[0, Math.log(3)], [2, 2]]);
-    const [value, logZ] = tf.engine().runKernel('AlloTargetLogProbs', { logits, targets: tf.tensor1d([1, 0], 'int32') }) as tf.Tensor[];
+    const logits = tf.tensor2d([
+      [0, Math.log(3)],
+      [2, 2],
+    ]);
+    const [value, logZ] = tf
+      .engine()
+      .runKernel('AlloTargetLogProbs', {
+        logits,
+        targets: tf.tensor1d([1, 0], 'int32'),
+      }) as tf.Tensor[];
     const v = value.dataSync();
     expect(v[0]).toBeCloseTo(Math.log(3 / 4), 6);
     expect(v[1]).toBeCloseTo(Math.log(0.5), 6);
@@ -155,12 +220,24 @@ describe('AlloTargetLogProbs and AlloTargetLogProbsGrad', () => {
 
 describe('broadcasting binary ops', () => {
   const pairs: [number[], number[]][] = [
-    [[2, 3, 4], [2, 3, 4]],
+    [
+      [2, 3, 4],
+      [2, 3, 4],
+    ],
     [[2, 3, 4], [4]],
-    [[2, 1, 4], [1, 3, 1]],
+    [
+      [2, 1, 4],
+      [1, 3, 1],
+    ],
     [[5, 6], []],
-    [[3, 1], [3, 7]],
-    [[2, 4, 3, 5], [4, 1, 5]],
+    [
+      [3, 1],
+      [3, 7],
+    ],
+    [
+      [2, 4, 3, 5],
+      [4, 1, 5],
+    ],
   ];
   const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
     ['add', tf.add],
@@ -181,7 +258,9 @@ describe('broadcasting binary ops', () => {
       const equal = sa.join() === sb.join();
       await expectSame(() => {
         const inputs = [rand(sa, 1), tf.add(rand(sb, 2), name === 'div' ? 3 : 0)];
-        return equal || gradientBroadcasts.has(name) ? withGrads(inputs, op) : op(inputs[0], inputs[1]);
+        return equal || gradientBroadcasts.has(name)
+          ? withGrads(inputs, op)
+          : op(inputs[0], inputs[1]);
       }, 1e-5);
     });
   }
@@ -223,7 +302,10 @@ describe('reductions, softmax, layout', () => {
     [[0, 1, 2], false],
   ];
   it.each(axes)('sum and mean over %j (keepDims %s), with gradients', async (axis, keepDims) => {
-    await expectSame(() => [...withGrads([rand([3, 4, 5], 1)], (x) => tf.sum(x, axis, keepDims)), ...withGrads([rand([3, 4, 5], 2)], (x) => tf.mean(x, axis, keepDims))]);
+    await expectSame(() => [
+      ...withGrads([rand([3, 4, 5], 1)], (x) => tf.sum(x, axis, keepDims)),
+      ...withGrads([rand([3, 4, 5], 2)], (x) => tf.mean(x, axis, keepDims)),
+    ]);
   });
 
   it('softmax over the last axis, with gradient', async () => {
@@ -231,7 +313,21 @@ describe('reductions, softmax, layout', () => {
   });
 
   it('gather along axes 0 and 1', async () => {
-    await expectSame(() => [tf.gather(rand([9, 4, 3], 1), tf.tensor1d([8, 0, 3, 3], 'int32'), 0), tf.gather(rand([2, 9, 3], 2), tf.tensor2d([[1, 2], [8, 0]], [2, 2], 'int32'), 1)]);
+    await expectSame(() => [
+      tf.gather(rand([9, 4, 3], 1), tf.tensor1d([8, 0, 3, 3], 'int32'), 0),
+      tf.gather(
+        rand([2, 9, 3], 2),
+        tf.tensor2d(
+          [
+            [1, 2],
+            [8, 0],
+          ],
+          [2, 2],
+          'int32',
+        ),
+        1,
+      ),
+    ]);
   });
 
   it('rejects an out-of-range gather index as the cpu kernel does', async () => {
@@ -242,9 +338,12 @@ describe('reductions, softmax, layout', () => {
     tf.dispose([x, i]);
   });
 
-  it.each([[[0, 2, 1, 3]], [[3, 2, 1, 0]], [[1, 0, 2, 3]]])('transpose %j, with gradient', async (perm) => {
-    await expectSame(() => withGrads([rand([2, 3, 4, 5], 1)], (x) => tf.transpose(x, perm)));
-  });
+  it.each([[[0, 2, 1, 3]], [[3, 2, 1, 0]], [[1, 0, 2, 3]]])(
+    'transpose %j, with gradient',
+    async (perm) => {
+      await expectSame(() => withGrads([rand([2, 3, 4, 5], 1)], (x) => tf.transpose(x, perm)));
+    },
+  );
 
   it('slice, split and concat (RoPE halves along the last axis), with gradients', async () => {
     await expectSame(() => [
@@ -252,14 +351,31 @@ describe('reductions, softmax, layout', () => {
       ...withGrads([rand([2, 3, 8], 2)], (x) => tf.concat(tf.split(x, 2, 2).reverse(), 2)),
       ...withGrads([rand([4, 6], 3)], (x) => tf.concat(tf.split(x, [1, 3, 2], 1).reverse(), 1)),
       ...withGrads([rand([4, 6], 4)], (x) => tf.concat(tf.split(x, [3, 1], 0), 0)),
-      ...withGrads([rand([2, 3], 4), rand([2, 5], 5), rand([2, 1], 6)], (a, b, c) => tf.concat([a, b, c], 1)),
+      ...withGrads([rand([2, 3], 4), rand([2, 5], 5), rand([2, 1], 6)], (a, b, c) =>
+        tf.concat([a, b, c], 1),
+      ),
     ]);
   });
 
   it('pad with zeros and with a constant, with gradients', async () => {
     await expectSame(() => [
-      ...withGrads([rand([2, 3, 4], 1)], (x) => tf.pad(x, [[0, 1], [2, 0], [1, 3]])),
-      ...withGrads([rand([3, 4], 2)], (x) => tf.pad(x, [[1, 1], [0, 2]], -1.5)),
+      ...withGrads([rand([2, 3, 4], 1)], (x) =>
+        tf.pad(x, [
+          [0, 1],
+          [2, 0],
+          [1, 3],
+        ]),
+      ),
+      ...withGrads([rand([3, 4], 2)], (x) =>
+        tf.pad(
+          x,
+          [
+            [1, 1],
+            [0, 2],
+          ],
+          -1.5,
+        ),
+      ),
     ]);
   });
 });
@@ -273,7 +389,12 @@ describe('AlloAdamW', () => {
       const out: tf.Tensor[] = [];
       for (const masked of [false, true]) {
         for (let step = 1; step <= 3; step++) {
-          state = adamwUpdate(state, rand(shape, 10 + step), { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step }, masked ? mask : null);
+          state = adamwUpdate(
+            state,
+            rand(shape, 10 + step),
+            { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step },
+            masked ? mask : null,
+          );
         }
         out.push(state.param, state.m, state.v);
       }
@@ -291,7 +412,17 @@ describe('a training step on allo-native', () => {
     const targets = tf.tensor1d([5, 7, 19, 0, 3, 2], 'int32');
     const step = () =>
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(targetLogProbs(tf.matMul(tf.softmax(tf.gather(emb, ids)), w) as tf.Tensor2D, targets))) as tf.Scalar);
+        const { value, grads } = tf.variableGrads(
+          () =>
+            tf.neg(
+              tf.mean(
+                targetLogProbs(
+                  tf.matMul(tf.softmax(tf.gather(emb, ids)), w) as tf.Tensor2D,
+                  targets,
+                ),
+              ),
+            ) as tf.Scalar,
+        );
         emb.assign(tf.sub(emb, tf.mul(grads[emb.name], 0.1)));
         w.assign(tf.sub(w, tf.mul(grads[w.name], 0.1)));
         return value.dataSync()[0];

@@ -8,8 +8,23 @@ import { ADAMW_KERNEL, TARGET_LOG_PROBS_GRAD_KERNEL, TARGET_LOG_PROBS_KERNEL } f
 
 import type { NativeAddon } from './addon.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
-import { BINARY_OPS, UNARY_OPS, binaryKernel, gatherKernel, meanKernel, softmaxKernel, sumKernel, unaryKernel } from './kernels/elementwise.js';
-import { concatKernel, padKernel, sliceKernel, splitVKernel, transposeKernel } from './kernels/layout.js';
+import {
+  BINARY_OPS,
+  UNARY_OPS,
+  binaryKernel,
+  gatherKernel,
+  meanKernel,
+  softmaxKernel,
+  sumKernel,
+  unaryKernel,
+} from './kernels/elementwise.js';
+import {
+  concatKernel,
+  padKernel,
+  sliceKernel,
+  splitVKernel,
+  transposeKernel,
+} from './kernels/layout.js';
 import { adamwKernel } from './kernels/adamw.js';
 import { unsortedSegmentSumKernel } from './kernels/segment-sum.js';
 import { targetLogProbsGradKernel, targetLogProbsKernel } from './kernels/target-log-probs.js';
@@ -25,12 +40,17 @@ export function quietCpuBackend(): MathBackendCPU {
 }
 
 /** The kernels the addon replaces, by tfjs kernel name, each given the cpu kernel to fall back on. */
-export function nativeKernels(addon: NativeAddon, cpu: (name: string) => KernelFunc): Map<string, KernelFunc> {
+export function nativeKernels(
+  addon: NativeAddon,
+  cpu: (name: string) => KernelFunc,
+): Map<string, KernelFunc> {
   const kernels = new Map<string, KernelFunc>();
   kernels.set('BatchMatMul', batchMatMulKernel(addon, cpu('BatchMatMul')));
   kernels.set('UnsortedSegmentSum', unsortedSegmentSumKernel(addon, cpu('UnsortedSegmentSum')));
-  for (const [name, op] of Object.entries(BINARY_OPS)) kernels.set(name, binaryKernel(addon, op, cpu(name)));
-  for (const [name, op] of Object.entries(UNARY_OPS)) kernels.set(name, unaryKernel(addon, op, cpu(name)));
+  for (const [name, op] of Object.entries(BINARY_OPS))
+    kernels.set(name, binaryKernel(addon, op, cpu(name)));
+  for (const [name, op] of Object.entries(UNARY_OPS))
+    kernels.set(name, unaryKernel(addon, op, cpu(name)));
   kernels.set('Transpose', transposeKernel(addon, cpu('Transpose')));
   kernels.set('Slice', sliceKernel(addon, cpu('Slice')));
   kernels.set('SplitV', splitVKernel(addon, cpu('SplitV')));
@@ -52,10 +72,13 @@ let registered = false;
 export function registerNativeBackend(addon: NativeAddon): void {
   if (registered) return;
   registered = true;
-  const cpuKernels = new Map<string, KernelConfig>(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
+  const cpuKernels = new Map<string, KernelConfig>(
+    tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]),
+  );
   const cpu = (name: string): KernelFunc => {
     const config = cpuKernels.get(name);
-    if (config === undefined) throw new Error(`allo-native: the cpu backend has no ${name} kernel to fall back on`);
+    if (config === undefined)
+      throw new Error(`allo-native: the cpu backend has no ${name} kernel to fall back on`);
     return config.kernelFunc;
   };
   const overrides = nativeKernels(addon, cpu);
@@ -64,5 +87,6 @@ export function registerNativeBackend(addon: NativeAddon): void {
     if (overrides.has(config.kernelName)) continue;
     tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
   }
-  for (const [kernelName, kernelFunc] of overrides) tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc });
+  for (const [kernelName, kernelFunc] of overrides)
+    tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc });
 }

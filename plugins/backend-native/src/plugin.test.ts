@@ -28,26 +28,41 @@ describe('native backend plugin', () => {
     expect(await backend.available()).toEqual({ ok: true });
     const info = await backend.initialise();
     expect(info.name).toBe(NATIVE_BACKEND_NAME);
-    expect(info.capabilities).toEqual({ gpu: false, nativeMatMul: true, threads: 2, float64: false });
+    expect(info.capabilities).toEqual({
+      gpu: false,
+      nativeMatMul: true,
+      threads: 2,
+      float64: false,
+    });
     expect(tf.getBackend()).toBe(NATIVE_BACKEND_NAME);
     expect(tf.getKernel('BatchMatMul', NATIVE_BACKEND_NAME)).toBeDefined();
     expect(tf.getKernel('AlloTargetLogProbs', NATIVE_BACKEND_NAME)).toBeDefined();
     // Every cpu kernel is there too, so any op runs, plus the three fused allo kernels.
-    expect(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).length).toBe(tf.getKernelsForBackend('cpu').length + 3);
+    expect(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).length).toBe(
+      tf.getKernelsForBackend('cpu').length + 3,
+    );
   });
 
   it('without the addon: unavailable with the build command, and falls back to cpu with one warning', async () => {
     const missing = loadAddon('/nonexistent/allo_native.node');
-    expect(missing).toEqual({ ok: false, reason: `the native addon is not built (/nonexistent/allo_native.node is missing); install OpenBLAS (Debian: apt-get install libopenblas-dev) and run \`${BUILD_COMMAND}\`` });
+    expect(missing).toEqual({
+      ok: false,
+      reason: `the native addon is not built (/nonexistent/allo_native.node is missing); install OpenBLAS (Debian: apt-get install libopenblas-dev) and run \`${BUILD_COMMAND}\``,
+    });
     const logger = recordingLogger();
     const backend = createNativeBackend({ threads: 0 }, logger, () => missing);
-    expect(await backend.available()).toEqual({ ok: false, reason: (missing as { reason: string }).reason });
+    expect(await backend.available()).toEqual({
+      ok: false,
+      reason: (missing as { reason: string }).reason,
+    });
     const warn = vi.spyOn(console, 'warn');
     const info = await backend.initialise();
     expect(info.name).toBe('cpu');
     expect(info.capabilities.nativeMatMul).toBe(false);
     expect(tf.getBackend()).toBe('cpu');
-    expect(logger.warnings).toEqual([`native kernels unavailable, running on the pure-JS cpu backend instead: ${(missing as { reason: string }).reason}`]);
+    expect(logger.warnings).toEqual([
+      `native kernels unavailable, running on the pure-JS cpu backend instead: ${(missing as { reason: string }).reason}`,
+    ]);
     tf.tensor1d([1]).dispose();
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
@@ -56,6 +71,9 @@ describe('native backend plugin', () => {
   it('declares a threads option defaulting to every core', () => {
     expect(nativeBackendPlugin.id).toBe('native');
     expect(nativeBackendPlugin.kind).toBe('backend');
-    expect((nativeBackendPlugin.optionsSchema.properties as Record<string, { default: number }>).threads.default).toBe(0);
+    expect(
+      (nativeBackendPlugin.optionsSchema.properties as Record<string, { default: number }>).threads
+        .default,
+    ).toBe(0);
   });
 });

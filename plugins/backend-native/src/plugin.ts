@@ -17,7 +17,11 @@ export interface NativeBackendOptions {
   threads: number;
 }
 
-export function createNativeBackend(options: NativeBackendOptions, logger: Logger, load: () => AddonLoad = loadAddon): Backend {
+export function createNativeBackend(
+  options: NativeBackendOptions,
+  logger: Logger,
+  load: () => AddonLoad = loadAddon,
+): Backend {
   return {
     async available() {
       const result = load();
@@ -30,21 +34,37 @@ export function createNativeBackend(options: NativeBackendOptions, logger: Logge
       registerNativeBackend(result.addon);
       const threads = options.threads > 0 ? options.threads : cpus().length;
       result.addon.setThreads(threads);
-      if (!(await tf.setBackend(NATIVE_BACKEND_NAME))) throw errors.backendUnavailable('native', `tfjs could not select the ${NATIVE_BACKEND_NAME} backend`);
+      if (!(await tf.setBackend(NATIVE_BACKEND_NAME)))
+        throw errors.backendUnavailable(
+          'native',
+          `tfjs could not select the ${NATIVE_BACKEND_NAME} backend`,
+        );
       await tf.ready();
       return {
         name: NATIVE_BACKEND_NAME,
         description: `tfjs cpu backend with native kernels (OpenBLAS sgemm on ${result.addon.getThreads()} threads; C++ segment sums, broadcasting elementwise ops, transposes, reductions, softmax, fused target log-probs)`,
-        capabilities: { gpu: false, nativeMatMul: true, threads: result.addon.getThreads(), float64: false },
+        capabilities: {
+          gpu: false,
+          nativeMatMul: true,
+          threads: result.addon.getThreads(),
+          float64: false,
+        },
       };
     },
   };
 }
 
 async function fallBackToCpu(reason: string, logger: Logger): Promise<BackendInfo> {
-  logger.warnOnce('backend-native:fallback', `native kernels unavailable, running on the pure-JS cpu backend instead: ${reason}`);
+  logger.warnOnce(
+    'backend-native:fallback',
+    `native kernels unavailable, running on the pure-JS cpu backend instead: ${reason}`,
+  );
   if (tf.findBackend('cpu') == null) tf.registerBackend('cpu', quietCpuBackend, 1);
-  if (!(await tf.setBackend('cpu'))) throw errors.backendUnavailable('native', 'neither the native addon nor the tfjs cpu backend could start');
+  if (!(await tf.setBackend('cpu')))
+    throw errors.backendUnavailable(
+      'native',
+      'neither the native addon nor the tfjs cpu backend could start',
+    );
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   return {
     name: 'cpu',
@@ -62,8 +82,15 @@ export const nativeBackendPlugin = definePlugin<'backend', NativeBackendOptions>
     type: 'object',
     additionalProperties: false,
     properties: {
-      threads: { type: 'integer', minimum: 0, default: 0, description: 'OpenBLAS threads; 0 uses every core' },
+      threads: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'OpenBLAS threads; 0 uses every core',
+      },
     },
   },
-  register: bindFactory('backend', (options: NativeBackendOptions, context) => createNativeBackend(options, context.logger)),
+  register: bindFactory('backend', (options: NativeBackendOptions, context) =>
+    createNativeBackend(options, context.logger),
+  ),
 });

@@ -17,7 +17,10 @@ const defaultImporter: Importer = (specifier) => import(specifier);
 function notLoadable(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(PACKAGE_NAME)) {
+  if (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    message.includes(PACKAGE_NAME)
+  ) {
     return `${PACKAGE_NAME} is not installed (npm install ${PACKAGE_NAME})`;
   }
   return `${PACKAGE_NAME} is installed but does not load (${message}); reinstall it with npm install ${PACKAGE_NAME}`;
@@ -25,7 +28,11 @@ function notLoadable(error: unknown): string {
 
 export function createTfjsNodeBackend(importer: Importer = defaultImporter): Backend {
   let loaded: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
-  const load = () => (loaded ??= importer(PACKAGE_NAME).then(() => ({ ok: true as const }), (error: unknown) => ({ ok: false as const, reason: notLoadable(error) })));
+  const load = () =>
+    (loaded ??= importer(PACKAGE_NAME).then(
+      () => ({ ok: true as const }),
+      (error: unknown) => ({ ok: false as const, reason: notLoadable(error) }),
+    ));
 
   return {
     available: load,
@@ -36,7 +43,10 @@ export function createTfjsNodeBackend(importer: Importer = defaultImporter): Bac
       // The package registers the `tensorflow` backend in the tfjs-core it imports; it is the
       // same engine as allo's only when both resolve to one tfjs-core 4.22 install.
       if (tf.findBackendFactory('tensorflow') == null || !(await tf.setBackend('tensorflow'))) {
-        throw errors.backendUnavailable('tfjs-node', `${PACKAGE_NAME} loaded but registered no "tensorflow" backend in allo's @tensorflow/tfjs-core ${tf.version_core}; install the ${PACKAGE_NAME} release built on tfjs-core ${tf.version_core}`);
+        throw errors.backendUnavailable(
+          'tfjs-node',
+          `${PACKAGE_NAME} loaded but registered no "tensorflow" backend in allo's @tensorflow/tfjs-core ${tf.version_core}; install the ${PACKAGE_NAME} release built on tfjs-core ${tf.version_core}`,
+        );
       }
       await tf.ready();
       return {

@@ -19,6 +19,7 @@ export const hhRlhfPlugin = definePlugin<'dataset', HhRlhfOptions>({
     properties: {
       path: {
         type: 'string',
+        format: 'path',
         minLength: 1,
         description:
           'JSONL or JSONL.gz of {chosen, rejected} transcripts; relative to the config file.',

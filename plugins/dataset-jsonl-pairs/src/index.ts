@@ -27,6 +27,7 @@ export const jsonlPairsPlugin = definePlugin<'dataset', JsonlPairsOptions>({
     properties: {
       path: {
         type: 'string',
+        format: 'path',
         minLength: 1,
         description: 'JSONL or JSONL.gz file; relative to the config file.',
       },

@@ -71,6 +71,7 @@ export const selfSampledPlugin = definePlugin<'dataset', SelfSampledOptions>({
       task: { enum: ['gsm8k'], default: 'gsm8k', description: 'Where problems come from.' },
       path: {
         type: 'string',
+        format: 'path',
         minLength: 1,
         description: 'The task file (GSM8K JSONL); relative to the config file.',
       },

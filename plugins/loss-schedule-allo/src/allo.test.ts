@@ -116,11 +116,6 @@ const STORIES = [
     chosen: ' The birds sang a happy song.',
     rejected: ' It was a bad day and nobody smiled.',
   },
-  {
-    prompt: 'Mom made a cake.',
-    chosen: ' Everyone said thank you and ate it.',
-    rejected: ' Ben took it all and did not share.',
-  },
 ];
 
 function storyPairs(tokenizer: LoadedModel['tokenizer']): TokenizedPair[] {
@@ -138,7 +133,7 @@ describe('the allo schedule on stories260K', () => {
     const train = storyPairs(loaded.tokenizer);
     const fast = { lr: 2e-3, batchSize: 3, warmupRatio: 0 };
     const stages = alloStages({
-      warmup: { ...fast, lr: 1e-4, steps: 2 } as never,
+      warmup: { ...fast, lr: 1e-3, steps: 2 } as never,
       forgetting: { ...fast, steps: 2 } as never,
       learning: { ...fast, steps: 2, eps: 0.3 } as never,
       optimizer: {

@@ -90,11 +90,6 @@ const STORIES = [
     chosen: ' He liked to play with it every day.',
     rejected: ' He threw it at the dog and laughed.',
   },
-  {
-    prompt: 'The sun was shining.',
-    chosen: ' The birds sang a happy song.',
-    rejected: ' It was a bad day and nobody smiled.',
-  },
 ];
 
 const noScorer: TokenScorer = {

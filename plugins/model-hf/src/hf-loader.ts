@@ -46,7 +46,10 @@ export const hfModelPlugin = definePlugin<'model', HfLoaderOptions>({
     'Hugging Face directories (config.json + safetensors; llama, gpt2) with tokenizer.json',
   optionsSchema: {
     type: 'object',
-    properties: { path: { type: 'string' }, tokenizer: { type: 'string', default: '' } },
+    properties: {
+      path: { type: 'string', format: 'path' },
+      tokenizer: { type: 'string', format: 'path', default: '' },
+    },
     required: ['path'],
     additionalProperties: false,
   },

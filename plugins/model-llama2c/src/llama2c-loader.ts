@@ -49,7 +49,10 @@ export const llama2cModelPlugin = definePlugin<'model', Llama2cLoaderOptions>({
   description: 'llama2.c checkpoints (legacy v0 .bin) with their tokenizer.bin',
   optionsSchema: {
     type: 'object',
-    properties: { path: { type: 'string' }, tokenizer: { type: 'string', default: '' } },
+    properties: {
+      path: { type: 'string', format: 'path' },
+      tokenizer: { type: 'string', format: 'path', default: '' },
+    },
     required: ['path'],
     additionalProperties: false,
   },

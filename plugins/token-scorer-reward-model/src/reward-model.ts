@@ -218,12 +218,14 @@ export const rewardModelPlugin = definePlugin<'tokenScorer', RewardModelOptions>
         description:
           "Reward model path (read by the run's model loader), relative to the config file.",
         type: 'string',
+        format: 'path',
         minLength: 1,
       },
       tokenizer: {
         description:
           'Tokenizer path for the reward model, relative to the config; null lets the loader find it.',
         type: ['string', 'null'],
+        format: 'path',
         default: null,
       },
       template: {

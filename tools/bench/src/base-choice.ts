@@ -10,13 +10,27 @@ import { selectBackend } from './backends.js';
 
 const cases: [string, () => tf.Tensor][] = [];
 const ops: [string, (xs: tf.Tensor[]) => tf.Tensor, number[][]][] = [
-  ['add [2048,704]+[2048,704]', ([a, b]) => tf.add(a, b), [[2048, 704], [2048, 704]]],
+  [
+    'add [2048,704]+[2048,704]',
+    ([a, b]) => tf.add(a, b),
+    [
+      [2048, 704],
+      [2048, 704],
+    ],
+  ],
   ['mul [2048,256]*[256] (broadcast)', ([a, b]) => tf.mul(a, b), [[2048, 256], [256]]],
   ['sigmoid [2048,704]', ([a]) => tf.sigmoid(a), [[2048, 704]]],
   ['softmax [16,4,128,128]', ([a]) => tf.softmax(a), [[16, 4, 128, 128]]],
   ['transpose [16,128,4,64]→[0,2,1,3]', ([a]) => tf.transpose(a, [0, 2, 1, 3]), [[16, 128, 4, 64]]],
   ['sum [2048,4096] axis 0', ([a]) => tf.sum(a, 0), [[2048, 4096]]],
-  ['matMul [2048,256]·[256,4096]', ([a, b]) => tf.matMul(a, b), [[2048, 256], [256, 4096]]],
+  [
+    'matMul [2048,256]·[256,4096]',
+    ([a, b]) => tf.matMul(a, b),
+    [
+      [2048, 256],
+      [256, 4096],
+    ],
+  ],
 ];
 void cases;
 
@@ -48,5 +62,10 @@ for (const backend of ['cpu', 'wasm', 'native']) {
     tf.dispose(inputs);
   }
 }
-writeOut(`${'kernel'.padEnd(36)} ${'cpu ms'.padStart(9)} ${'wasm ms'.padStart(9)} ${'allo-native ms'.padStart(15)}`);
-for (const [label, r] of Object.entries(results)) writeOut(`${label.padEnd(36)} ${r.cpu.toFixed(2).padStart(9)} ${r.wasm.toFixed(2).padStart(9)} ${r['allo-native'].toFixed(2).padStart(15)}`);
+writeOut(
+  `${'kernel'.padEnd(36)} ${'cpu ms'.padStart(9)} ${'wasm ms'.padStart(9)} ${'allo-native ms'.padStart(15)}`,
+);
+for (const [label, r] of Object.entries(results))
+  writeOut(
+    `${label.padEnd(36)} ${r.cpu.toFixed(2).padStart(9)} ${r.wasm.toFixed(2).padStart(9)} ${r['allo-native'].toFixed(2).padStart(15)}`,
+  );

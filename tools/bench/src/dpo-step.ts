@@ -1,10 +1,10 @@
 // One DPO training step, the same work as the PyTorch peer: policy forward and backward on
 // chosen and rejected together, a reference forward without gradients, sigmoid DPO loss with
 // beta 0.1 on the summed response-token log-probs (Rafailov et al. 2023, eq. 7), AdamW.
-// Porting note: AdamW is written out here (decoupled decay, bias correction, as
-// torch.optim.AdamW) because the core's masked optimizer is not part of this measurement.
+// AdamW is @allo/core's adamwUpdate (dense: torch.optim.AdamW's update, fused into one kernel
+// on allo-native), applied per parameter as the peer's optimizer does.
 import * as tf from '@tensorflow/tfjs-core';
-import { logSigmoid, targetLogProbs } from '@allo/core';
+import { adamwUpdate, logSigmoid, targetLogProbs } from '@allo/core';
 
 import type { CausalLM } from '@allo/core';
 
@@ -39,7 +39,8 @@ export function benchStepModel(model: BenchModel): StepModel {
 export function causalLmStepModel(model: CausalLM): StepModel {
   return {
     params: model.parameters.map((p) => p.variable),
-    sequenceLogps: (batch) => tf.sum(tf.mul(model.tokenLogProbs(batch.ids), batch.responseMask), 1) as tf.Tensor1D,
+    sequenceLogps: (batch) =>
+      tf.sum(tf.mul(model.tokenLogProbs(batch.ids), batch.responseMask), 1) as tf.Tensor1D,
     dispose: () => model.dispose(),
   };
 }
@@ -106,18 +107,20 @@ export class AdamW {
 
   apply(grads: tf.Tensor[]): void {
     this.t += 1;
-    const c1 = 1 - this.beta1 ** this.t;
-    const c2 = 1 - this.beta2 ** this.t;
-    tf.tidy(() => {
-      this.params.forEach((p, i) => {
-        const g = grads[i];
-        const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        const update = tf.div(tf.mul(m, 1 / c1), tf.add(tf.sqrt(tf.mul(v, 1 / c2)), this.eps));
-        p.assign(tf.sub(tf.mul(p, 1 - this.lr * this.weightDecay), tf.mul(update, this.lr)));
-      });
+    const hyper = {
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      step: this.t,
+    };
+    this.params.forEach((p, i) => {
+      const next = adamwUpdate({ param: p, m: this.m[i], v: this.v[i] }, grads[i], hyper);
+      p.assign(next.param);
+      this.m[i].assign(next.m);
+      this.v[i].assign(next.v);
+      tf.dispose([next.param, next.m, next.v]);
     });
   }
 
@@ -130,9 +133,16 @@ export class AdamW {
  * One step; `cachedReference` skips the reference forward (the saving reported separately).
  * Returns the loss.
  */
-export function dpoStep(policy: StepModel, reference: StepModel | tf.Tensor1D, batch: DpoBatch, optimizer: AdamW, beta = 0.1): number {
+export function dpoStep(
+  policy: StepModel,
+  reference: StepModel | tf.Tensor1D,
+  batch: DpoBatch,
+  optimizer: AdamW,
+  beta = 0.1,
+): number {
   const pairs = batch.ids.shape[0] / 2;
-  const referenceLogps = reference instanceof tf.Tensor ? reference : tf.tidy(() => reference.sequenceLogps(batch));
+  const referenceLogps =
+    reference instanceof tf.Tensor ? reference : tf.tidy(() => reference.sequenceLogps(batch));
   const { value, grads } = tf.variableGrads(() => {
     const logps = policy.sequenceLogps(batch);
     const ratios = tf.sub(logps, referenceLogps);

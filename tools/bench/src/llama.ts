@@ -31,11 +31,16 @@ function rmsNorm(x: tf.Tensor2D, gain: tf.Tensor1D): tf.Tensor2D {
   return tf.mul(tf.mul(x, scale), gain);
 }
 
-export function createBenchModel(config: BenchModelConfig, seed: number, trainable = true): BenchModel {
+export function createBenchModel(
+  config: BenchModelConfig,
+  seed: number,
+  trainable = true,
+): BenchModel {
   const { layers, dModel: D, heads: H, vocab: V, seq: T, ffn: FF } = config;
   const hd = D / H;
   let counter = seed;
-  const normal = (shape: number[]) => tf.variable(tf.randomNormal(shape, 0, 0.02, 'float32', counter++), trainable);
+  const normal = (shape: number[]) =>
+    tf.variable(tf.randomNormal(shape, 0, 0.02, 'float32', counter++), trainable);
   const ones = (size: number) => tf.variable(tf.ones([size]), trainable);
   const emb = normal([V, D]);
   const blocks = Array.from({ length: layers }, () => ({
@@ -63,13 +68,17 @@ export function createBenchModel(config: BenchModelConfig, seed: number, trainab
 
   const rope = (x: tf.Tensor4D) => {
     const [x1, x2] = tf.split(x, 2, 3);
-    return tf.concat([tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x1, sin), tf.mul(x2, cos))], 3);
+    return tf.concat(
+      [tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x1, sin), tf.mul(x2, cos))],
+      3,
+    );
   };
 
   const forward = (ids: tf.Tensor2D): tf.Tensor2D => {
     const N = ids.shape[0];
     let x = tf.gather(emb, tf.reshape(ids, [N * T])) as tf.Tensor2D;
-    const heads = (h: tf.Tensor2D, w: tf.Tensor) => tf.transpose(tf.reshape(tf.matMul(h, w), [N, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const heads = (h: tf.Tensor2D, w: tf.Tensor) =>
+      tf.transpose(tf.reshape(tf.matMul(h, w), [N, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
     for (const b of blocks) {
       const h = rmsNorm(x, b.n1 as tf.Tensor1D);
       const q = rope(heads(h, b.wq));

@@ -14,7 +14,14 @@ import { loadAddon } from '@allo/backend-native';
 import { BACKEND_IDS, backendFor } from './backends.js';
 import { createModel } from '@allo/model';
 
-import { AdamW, benchStepModel, causalLmStepModel, disposeBatch, dpoStep, randomBatch } from './dpo-step.js';
+import {
+  AdamW,
+  benchStepModel,
+  causalLmStepModel,
+  disposeBatch,
+  dpoStep,
+  randomBatch,
+} from './dpo-step.js';
 import type { StepModel } from './dpo-step.js';
 import { gemmDirect, gemmThroughTfjs } from './gemm.js';
 import type { GemmRow } from './gemm.js';
@@ -66,30 +73,58 @@ export type ModelKind = 'allo' | 'twin';
 function models(kind: ModelKind, layers: number): [StepModel, StepModel] {
   if (kind === 'allo') {
     const policy = createModel(
-      { architecture: 'llama', vocabSize: SHAPE.vocab, hiddenSize: SHAPE.dModel, numLayers: layers, numHeads: SHAPE.heads, numKvHeads: SHAPE.heads, intermediateSize: peerFfn(SHAPE.dModel), maxPositions: SHAPE.seq, tieWordEmbeddings: false, bosTokenId: null, eosTokenId: null },
+      {
+        architecture: 'llama',
+        vocabSize: SHAPE.vocab,
+        hiddenSize: SHAPE.dModel,
+        numLayers: layers,
+        numHeads: SHAPE.heads,
+        numKvHeads: SHAPE.heads,
+        intermediateSize: peerFfn(SHAPE.dModel),
+        maxPositions: SHAPE.seq,
+        tieWordEmbeddings: false,
+        bosTokenId: null,
+        eosTokenId: null,
+      },
       { seed: 1 },
     );
     return [causalLmStepModel(policy), causalLmStepModel(policy.clone('reference'))];
   }
-  const config = { layers, dModel: SHAPE.dModel, heads: SHAPE.heads, vocab: SHAPE.vocab, seq: SHAPE.seq, ffn: peerFfn(SHAPE.dModel) };
+  const config = {
+    layers,
+    dModel: SHAPE.dModel,
+    heads: SHAPE.heads,
+    vocab: SHAPE.vocab,
+    seq: SHAPE.seq,
+    ffn: peerFfn(SHAPE.dModel),
+  };
   const policy = createBenchModel(config, 1);
   const reference = createBenchModel(config, 1, false);
   copyWeights(policy, reference);
   return [benchStepModel(policy), benchStepModel(reference)];
 }
 
-function timeSteps(kind: ModelKind, layers: number, steps: number, warmup: number): { ms: number; cachedMs: number; stateBytes: number; params: number; leaked: number } {
+function timeSteps(
+  kind: ModelKind,
+  layers: number,
+  steps: number,
+  warmup: number,
+): { ms: number; cachedMs: number; stateBytes: number; params: number; leaked: number } {
   const [policy, reference] = models(kind, layers);
   const optimizer = new AdamW(policy.params);
   const batch = randomBatch(SHAPE.batch, SHAPE.seq, SHAPE.vocab, 1234);
-  const before = tf.memory().numTensors;
+  // Counted after the first step: models may cache tensors they build once (causal masks).
+  let before = tf.memory().numTensors;
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
     const loss = dpoStep(policy, reference, batch, optimizer);
     const dt = performance.now() - t0;
+    if (i === 0) before = tf.memory().numTensors;
     if (i >= warmup) times.push(dt);
-    logger.debug(`layers=${layers} step ${i}${i < warmup ? ' (warmup)' : ''}: ${dt.toFixed(1)} ms loss ${loss.toFixed(4)}`);
+    logger.debug(
+      `layers=${layers} step ${i}${i < warmup ? ' (warmup)' : ''}: ${dt.toFixed(1)} ms loss ${loss.toFixed(4)}`,
+    );
   }
   const cached = tf.tidy(() => reference.sequenceLogps(batch));
   const cachedTimes: number[] = [];
@@ -117,7 +152,9 @@ async function main(): Promise<void> {
     backends.push(status.ok ? { id } : { id, reason: status.reason });
   }
   const usable = backends.filter((b) => b.reason === undefined).map((b) => b.id);
-  writeOut(`allo bench (${started}); backends: ${backends.map((b) => (b.reason ? `${b.id} (unavailable: ${b.reason})` : b.id)).join(', ')}`);
+  writeOut(
+    `allo bench (${started}); backends: ${backends.map((b) => (b.reason ? `${b.id} (unavailable: ${b.reason})` : b.id)).join(', ')}`,
+  );
 
   const gemm: GemmRow[] = [];
   if (!flag('skip-gemm')) {
@@ -130,11 +167,15 @@ async function main(): Promise<void> {
       }
     }
     writeOut('\nGEMM C = A·B, float32, n×n');
-    writeOut(`${'backend'.padEnd(28)} ${'n'.padStart(5)} ${'ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'vs OpenBLAS'.padStart(11)}`);
+    writeOut(
+      `${'backend'.padEnd(28)} ${'n'.padStart(5)} ${'ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'vs OpenBLAS'.padStart(11)}`,
+    );
     for (const row of gemm) {
       const direct = gemm.find((r) => r.backend === 'openblas-direct' && r.n === row.n);
       const share = direct ? `${((100 * row.gflops) / direct.gflops).toFixed(0)}%` : '-';
-      writeOut(`${row.backend.padEnd(28)} ${String(row.n).padStart(5)} ${row.ms.toFixed(2).padStart(9)} ${row.gflops.toFixed(1).padStart(8)} ${share.padStart(11)}`);
+      writeOut(
+        `${row.backend.padEnd(28)} ${String(row.n).padStart(5)} ${row.ms.toFixed(2).padStart(9)} ${row.gflops.toFixed(1).padStart(8)} ${share.padStart(11)}`,
+      );
     }
   }
 
@@ -147,40 +188,58 @@ async function main(): Promise<void> {
     for (const id of usable) {
       const slow = id === 'cpu';
       if (slow && CPU_STEPS === 0) {
-        skipped.push(`cpu layers=${layers}: skipped by default (the pure-JS backend takes minutes per step); pass --cpu-steps 1 to measure it`);
+        skipped.push(
+          `cpu layers=${layers}: skipped by default (the pure-JS backend takes minutes per step); pass --cpu-steps 1 to measure it`,
+        );
         continue;
       }
       for (const kind of MODELS) {
-      const info = await backendFor(id, logger).initialise();
-      const result = slow ? timeSteps(kind, layers, CPU_STEPS, 0) : timeSteps(kind, layers, STEPS, WARMUP);
-      if (result.leaked !== 0) skipped.push(`${id} ${kind} layers=${layers}: ${result.leaked} tensors leaked across the timed steps`);
-      const tokens = 2 * SHAPE.batch * SHAPE.seq;
-      const tps = tokens / (result.ms / 1000);
-      steps.push({
-        backend: `${id}`,
-        model: kind,
-        layers,
-        tokensPerSecond: Math.round(tps * 10) / 10,
-        torchTokensPerSecond: torchTps,
-        ratio: torchTps === null ? null : Math.round((tps / torchTps) * 1000) / 1000,
-        msPerStep: Math.round(result.ms * 10) / 10,
-        cachedReferenceTokensPerSecond: Math.round((tokens / (result.cachedMs / 1000)) * 10) / 10,
-        cachedReferenceMsPerStep: Math.round(result.cachedMs * 10) / 10,
-        // Masked AdamW keeps both moments dense (they see every gradient) plus a float32 mask.
-        optimizerStateBytes: { dense: result.stateBytes, masked: result.stateBytes + 4 * result.params },
-        peakRssMiB: Math.round(peakRssMiB()),
-      });
-      logger.info(`${id} (${info.name}) ${kind} layers=${layers}: ${result.ms.toFixed(1)} ms/step`);
+        const info = await backendFor(id, logger).initialise();
+        const result = slow
+          ? timeSteps(kind, layers, CPU_STEPS, 0)
+          : timeSteps(kind, layers, STEPS, WARMUP);
+        if (result.leaked !== 0)
+          skipped.push(
+            `${id} ${kind} layers=${layers}: ${result.leaked} tensors leaked across the timed steps`,
+          );
+        const tokens = 2 * SHAPE.batch * SHAPE.seq;
+        const tps = tokens / (result.ms / 1000);
+        steps.push({
+          backend: `${id}`,
+          model: kind,
+          layers,
+          tokensPerSecond: Math.round(tps * 10) / 10,
+          torchTokensPerSecond: torchTps,
+          ratio: torchTps === null ? null : Math.round((tps / torchTps) * 1000) / 1000,
+          msPerStep: Math.round(result.ms * 10) / 10,
+          cachedReferenceTokensPerSecond: Math.round((tokens / (result.cachedMs / 1000)) * 10) / 10,
+          cachedReferenceMsPerStep: Math.round(result.cachedMs * 10) / 10,
+          // Masked AdamW keeps both moments dense (they see every gradient) plus a float32 mask.
+          optimizerStateBytes: {
+            dense: result.stateBytes,
+            masked: result.stateBytes + 4 * result.params,
+          },
+          peakRssMiB: Math.round(peakRssMiB()),
+        });
+        logger.info(
+          `${id} (${info.name}) ${kind} layers=${layers}: ${result.ms.toFixed(1)} ms/step`,
+        );
       }
     }
     if (torch?.ok) writeOut(`\n${torch.line}`);
   }
 
-  writeOut(`\nDPO step: d_model ${SHAPE.dModel}, heads ${SHAPE.heads}, vocab ${SHAPE.vocab}, seq ${SHAPE.seq}, batch ${SHAPE.batch} pairs (${2 * SHAPE.batch * SHAPE.seq} policy tokens), beta 0.1, AdamW`);
-  writeOut(`${'backend'.padEnd(10)} ${'model'.padEnd(5)} ${'layers'.padStart(6)} ${'ms/step'.padStart(9)} ${'tokens/s'.padStart(9)} ${'torch'.padStart(8)} ${'ratio'.padStart(6)} ${'cached-ref tok/s'.padStart(17)} ${'AdamW MiB'.padStart(10)} ${'masked MiB'.padStart(10)} ${'peak RSS'.padStart(9)}`);
+  writeOut(
+    `\nDPO step: d_model ${SHAPE.dModel}, heads ${SHAPE.heads}, vocab ${SHAPE.vocab}, seq ${SHAPE.seq}, batch ${SHAPE.batch} pairs (${2 * SHAPE.batch * SHAPE.seq} policy tokens), beta 0.1, AdamW`,
+  );
+  writeOut(
+    `${'backend'.padEnd(10)} ${'model'.padEnd(5)} ${'layers'.padStart(6)} ${'ms/step'.padStart(9)} ${'tokens/s'.padStart(9)} ${'torch'.padStart(8)} ${'ratio'.padStart(6)} ${'cached-ref tok/s'.padStart(17)} ${'AdamW MiB'.padStart(10)} ${'masked MiB'.padStart(10)} ${'peak RSS'.padStart(9)}`,
+  );
   for (const r of steps) {
     const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-    writeOut(`${r.backend.padEnd(10)} ${r.model.padEnd(5)} ${String(r.layers).padStart(6)} ${r.msPerStep.toFixed(1).padStart(9)} ${r.tokensPerSecond.toFixed(0).padStart(9)} ${(r.torchTokensPerSecond?.toFixed(0) ?? '-').padStart(8)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)} ${r.cachedReferenceTokensPerSecond.toFixed(0).padStart(17)} ${mib(r.optimizerStateBytes.dense).padStart(10)} ${mib(r.optimizerStateBytes.masked).padStart(10)} ${`${r.peakRssMiB} MiB`.padStart(9)}`);
+    writeOut(
+      `${r.backend.padEnd(10)} ${r.model.padEnd(5)} ${String(r.layers).padStart(6)} ${r.msPerStep.toFixed(1).padStart(9)} ${r.tokensPerSecond.toFixed(0).padStart(9)} ${(r.torchTokensPerSecond?.toFixed(0) ?? '-').padStart(8)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)} ${r.cachedReferenceTokensPerSecond.toFixed(0).padStart(17)} ${mib(r.optimizerStateBytes.dense).padStart(10)} ${mib(r.optimizerStateBytes.masked).padStart(10)} ${`${r.peakRssMiB} MiB`.padStart(9)}`,
+    );
   }
   for (const line of skipped) writeOut(`note: ${line}`);
 
@@ -188,7 +247,10 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'dpo-step.json'), `${JSON.stringify(steps, null, 2)}\n`);
   writeFileSync(path.join(out, 'gemm.json'), `${JSON.stringify(gemm, null, 2)}\n`);
-  writeFileSync(path.join(out, 'bench.json'), `${JSON.stringify({ started, shape: SHAPE, threads: THREADS, backends, gemm, steps, notes: skipped, peakRssMiB: Math.round(peakRssMiB()) }, null, 2)}\n`);
+  writeFileSync(
+    path.join(out, 'bench.json'),
+    `${JSON.stringify({ started, shape: SHAPE, threads: THREADS, backends, gemm, steps, notes: skipped, peakRssMiB: Math.round(peakRssMiB()) }, null, 2)}\n`,
+  );
   writeOut(`\nwrote ${path.join(out, 'dpo-step.json')}, gemm.json, bench.json`);
 }
 

@@ -6,7 +6,14 @@ import { createLogger, writeOut } from '@allo/core';
 import { selectBackend } from './backends.js';
 import { createModel } from '@allo/model';
 
-import { AdamW, benchStepModel, causalLmStepModel, disposeBatch, dpoStep, randomBatch } from './dpo-step.js';
+import {
+  AdamW,
+  benchStepModel,
+  causalLmStepModel,
+  disposeBatch,
+  dpoStep,
+  randomBatch,
+} from './dpo-step.js';
 import { copyWeights, createBenchModel, peerFfn } from './llama.js';
 
 const backendId = process.argv[2] ?? 'native';
@@ -17,7 +24,22 @@ const kind = process.argv[4] ?? 'allo';
 let policy;
 let reference;
 if (kind === 'allo') {
-  const model = createModel({ architecture: 'llama', vocabSize: 4096, hiddenSize: 256, numLayers: layers, numHeads: 4, numKvHeads: 4, intermediateSize: peerFfn(256), maxPositions: 128, tieWordEmbeddings: false, bosTokenId: null, eosTokenId: null }, { seed: 1 });
+  const model = createModel(
+    {
+      architecture: 'llama',
+      vocabSize: 4096,
+      hiddenSize: 256,
+      numLayers: layers,
+      numHeads: 4,
+      numKvHeads: 4,
+      intermediateSize: peerFfn(256),
+      maxPositions: 128,
+      tieWordEmbeddings: false,
+      bosTokenId: null,
+      eosTokenId: null,
+    },
+    { seed: 1 },
+  );
   policy = causalLmStepModel(model);
   reference = causalLmStepModel(model.clone('reference'));
 } else {
@@ -45,5 +67,6 @@ for (const k of info.kernels) {
 }
 const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
 writeOut(`${backendId} layers=${layers}: profiled step ${total.toFixed(0)} ms`);
-for (const [name, { ms, calls }] of rows.slice(0, 25)) writeOut(`${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${String(calls).padStart(5)} calls`);
+for (const [name, { ms, calls }] of rows.slice(0, 25))
+  writeOut(`${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${String(calls).padStart(5)} calls`);
 disposeBatch(batch);

@@ -82,9 +82,9 @@ export function resolveLayerPaths(layer: ConfigLayer, registry: PluginRegistry):
     for (const [key, schema] of Object.entries(properties)) {
       const value = options[key];
       const itemFormat = (schema.items as Record<string, unknown> | undefined)?.format;
-      if (schema.format === 'path' && typeof value === 'string') options[key] = path.resolve(layer.dir, value);
+      if (schema.format === 'path' && typeof value === 'string' && value !== '') options[key] = path.resolve(layer.dir, value);
       if (itemFormat === 'path' && Array.isArray(value)) {
-        options[key] = value.map((item) => (typeof item === 'string' ? path.resolve(layer.dir, item) : item));
+        options[key] = value.map((item) => (typeof item === 'string' && item !== '' ? path.resolve(layer.dir, item) : item));
       }
     }
   };

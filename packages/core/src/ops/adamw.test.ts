@@ -22,7 +22,12 @@ describe('adamwUpdate (tfjs-ops path)', () => {
 
   it('with a mask: moments see every gradient, only masked elements move (decay included)', () => {
     const state = { param: tf.tensor1d([1, 1, 1]), m: tf.zeros([3]), v: tf.zeros([3]) };
-    const next = adamwUpdate(state, tf.tensor1d([1, 1, 1]), { ...hyper, step: 1 }, tf.tensor1d([1, 0, 1]));
+    const next = adamwUpdate(
+      state,
+      tf.tensor1d([1, 1, 1]),
+      { ...hyper, step: 1 },
+      tf.tensor1d([1, 0, 1]),
+    );
     const p = next.param.dataSync();
     expect(p[0]).toBeCloseTo(1 - 0.001 - 0.1, 6);
     expect(p[1]).toBe(1);

@@ -27,11 +27,20 @@ export interface AdamWState {
  * New parameter and moments (fresh tensors; the caller assigns them and disposes the old).
  * `mask` is float32 1/0 of the parameter's shape, or null for a dense update.
  */
-export function adamwUpdate(state: AdamWState, grad: tf.Tensor, hyper: AdamWHyper, mask: tf.Tensor | null = null): AdamWState {
+export function adamwUpdate(
+  state: AdamWState,
+  grad: tf.Tensor,
+  hyper: AdamWHyper,
+  mask: tf.Tensor | null = null,
+): AdamWState {
   if (tf.getKernel(ADAMW_KERNEL, tf.getBackend()) !== undefined) {
     const inputs: tf.NamedTensorMap = { param: state.param, grad, m: state.m, v: state.v };
     if (mask !== null) inputs.mask = mask;
-    const [param, m, v] = tf.engine().runKernel(ADAMW_KERNEL, inputs, { ...hyper } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+    const [param, m, v] = tf
+      .engine()
+      .runKernel(ADAMW_KERNEL, inputs, {
+        ...hyper,
+      } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
     return { param, m, v };
   }
   return tf.tidy(() => {
@@ -40,7 +49,10 @@ export function adamwUpdate(state: AdamWState, grad: tf.Tensor, hyper: AdamWHype
     const v = tf.add(tf.mul(state.v, beta2), tf.mul(tf.square(grad), 1 - beta2));
     const mHat = tf.div(m, 1 - beta1 ** step);
     const vHat = tf.div(v, 1 - beta2 ** step);
-    let delta = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), -lr), tf.mul(state.param, -lr * weightDecay));
+    let delta = tf.add(
+      tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), -lr),
+      tf.mul(state.param, -lr * weightDecay),
+    );
     if (mask !== null) delta = tf.mul(delta, mask);
     return { param: tf.add(state.param, delta), m, v };
   });

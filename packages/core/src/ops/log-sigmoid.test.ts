@@ -13,7 +13,9 @@ describe('logSigmoid', () => {
     expect(value[1]).toBeCloseTo(Math.log(1 / (1 + Math.exp(2))), 6);
     expect(value[2]).toBeCloseTo(-Math.LN2, 6);
     expect(value[4]).toBeCloseTo(0, 6);
-    const grad = tf.grad((t: tf.Tensor) => tf.sum(logSigmoid(t)))(x).arraySync() as number[];
+    const grad = tf
+      .grad((t: tf.Tensor) => tf.sum(logSigmoid(t)))(x)
+      .arraySync() as number[];
     expect(grad[1]).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
     expect(grad[2]).toBeCloseTo(0.5, 6);
     expect(grad[0]).toBeCloseTo(1, 6);
@@ -32,7 +34,7 @@ describe('logSigmoid on an intermediate tensor', () => {
     const values = grad.arraySync() as number[];
     [-3, -0.5, 0.25, 4].forEach((x, i) => {
       // d/dz −mean(log σ(βz)) = −β σ(−βz) / n
-      expect(values[i]).toBeCloseTo((-beta / (1 + Math.exp(beta * x))) / 4, 7);
+      expect(values[i]).toBeCloseTo(-beta / (1 + Math.exp(beta * x)) / 4, 7);
     });
     grad.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -16,13 +16,16 @@ function reference(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor, tA: boolean, tB: bo
   const pa = [...Array(rank - batchA.length).fill(1), ...batchA];
   const pb = [...Array(rank - batchB.length).fill(1), ...batchB];
   const batch = pa.map((d, i) => Math.max(d, pb[i]));
-  const [m, k] = tA ? [a.shape[a.rank - 1], a.shape[a.rank - 2]] : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
+  const [m, k] = tA
+    ? [a.shape[a.rank - 1], a.shape[a.rank - 2]]
+    : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
   const n = tB ? b.shape[b.rank - 2] : b.shape[b.rank - 1];
   const count = batch.reduce((p, d) => p * d, 1);
   const c = new Float64Array(count * m * n);
   const da = new Float64Array(av.length);
   const db = new Float64Array(bv.length);
-  const flat = (idx: number[], dims: number[]) => idx.reduce((o, i, d) => o * dims[d] + (dims[d] === 1 ? 0 : i), 0);
+  const flat = (idx: number[], dims: number[]) =>
+    idx.reduce((o, i, d) => o * dims[d] + (dims[d] === 1 ? 0 : i), 0);
   for (let bi = 0; bi < count; bi++) {
     const idx: number[] = [];
     let rest = bi;
@@ -50,7 +53,8 @@ function reference(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor, tA: boolean, tB: bo
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-4 * (1 + Math.abs(expected[i])));
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-4 * (1 + Math.abs(expected[i])));
 }
 
 const CASES: [number[], number[], boolean, boolean][] = [
@@ -66,23 +70,28 @@ const CASES: [number[], number[], boolean, boolean][] = [
 describe('matMul', () => {
   beforeAll(useCpuBackend);
 
-  it.each(CASES)('a %j · b %j (transposeA %s, transposeB %s): values and gradients match the broadcast definition', (sa, sb, tA, tB) => {
-    const a = tf.randomNormal(sa, 0, 1, 'float32', 1);
-    const b = tf.randomNormal(sb, 0, 1, 'float32', 2);
-    const expected = reference(a, b, tf.ones([1]), tA, tB);
-    const w = tf.randomNormal(expected.shape, 0, 1, 'float32', 3);
-    const ref = reference(a, b, w, tA, tB);
-    const c = matMul(a, b, tA, tB);
-    expect(c.shape).toEqual(ref.shape);
-    expectClose(c.dataSync(), ref.c);
-    const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMul(x, y, tA, tB), w)))([a, b]);
-    // tf.matMul's own gradient has the broadcast shape here (or throws): these would fail.
-    expect(da.shape).toEqual(sa);
-    expect(db.shape).toEqual(sb);
-    expectClose(da.dataSync(), ref.da);
-    expectClose(db.dataSync(), ref.db);
-    tf.dispose([a, b, w, c, da, db]);
-  });
+  it.each(CASES)(
+    'a %j · b %j (transposeA %s, transposeB %s): values and gradients match the broadcast definition',
+    (sa, sb, tA, tB) => {
+      const a = tf.randomNormal(sa, 0, 1, 'float32', 1);
+      const b = tf.randomNormal(sb, 0, 1, 'float32', 2);
+      const expected = reference(a, b, tf.ones([1]), tA, tB);
+      const w = tf.randomNormal(expected.shape, 0, 1, 'float32', 3);
+      const ref = reference(a, b, w, tA, tB);
+      const c = matMul(a, b, tA, tB);
+      expect(c.shape).toEqual(ref.shape);
+      expectClose(c.dataSync(), ref.c);
+      const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(matMul(x, y, tA, tB), w)),
+      )([a, b]);
+      // tf.matMul's own gradient has the broadcast shape here (or throws): these would fail.
+      expect(da.shape).toEqual(sa);
+      expect(db.shape).toEqual(sb);
+      expectClose(da.dataSync(), ref.da);
+      expectClose(db.dataSync(), ref.db);
+      tf.dispose([a, b, w, c, da, db]);
+    },
+  );
 
   it('leaves no tensor behind, forward and backward', () => {
     const a = tf.randomNormal([2, 1, 4, 5]);

@@ -11,13 +11,20 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** a [..., m, k] · b [..., k, n] (or transposed per flag) → [broadcast(...), m, n]. */
-export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+export function matMul(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor {
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   if (sameShape(batchA, batchB)) return tf.matMul(a, b, transposeA, transposeB);
 
   return tf.tidy(() => {
-    const [m, k] = transposeA ? [a.shape[a.rank - 1], a.shape[a.rank - 2]] : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
+    const [m, k] = transposeA
+      ? [a.shape[a.rank - 1], a.shape[a.rank - 2]]
+      : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
     const n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1];
 
     // Weights shared by every batch: fold the batch into the rows, one 2-D product.

@@ -17,20 +17,34 @@ export function targetLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Te
     const logitsIn = x as tf.Tensor2D;
     const targetsIn = t as tf.Tensor1D;
     if (hasKernel(TARGET_LOG_PROBS_KERNEL)) {
-      const [value, logZ] = tf.engine().runKernel(TARGET_LOG_PROBS_KERNEL, { logits: logitsIn, targets: targetsIn }) as unknown as tf.Tensor[];
+      const [value, logZ] = tf
+        .engine()
+        .runKernel(TARGET_LOG_PROBS_KERNEL, {
+          logits: logitsIn,
+          targets: targetsIn,
+        }) as unknown as tf.Tensor[];
       save([logitsIn, targetsIn, logZ]);
       return {
         value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [gradient(dy as tf.Tensor1D, saved), tf.zerosLike(saved[1])],
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+          gradient(dy as tf.Tensor1D, saved),
+          tf.zerosLike(saved[1]),
+        ],
       };
     }
     const logZ = tf.logSumExp(logitsIn, 1);
-    const picked = tf.gatherND(logitsIn, tf.stack([tf.range(0, logitsIn.shape[0], 1, 'int32'), targetsIn], 1)) as tf.Tensor1D;
+    const picked = tf.gatherND(
+      logitsIn,
+      tf.stack([tf.range(0, logitsIn.shape[0], 1, 'int32'), targetsIn], 1),
+    ) as tf.Tensor1D;
     const value = tf.sub(picked, logZ);
     save([logitsIn, targetsIn, logZ]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [gradient(dy as tf.Tensor1D, saved), tf.zerosLike(saved[1])],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        gradient(dy as tf.Tensor1D, saved),
+        tf.zerosLike(saved[1]),
+      ],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(logits, targets) as tf.Tensor1D;
@@ -39,7 +53,9 @@ export function targetLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Te
 function gradient(dy: tf.Tensor1D, saved: tf.Tensor[]): tf.Tensor2D {
   const [logits, targets, logZ] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
   if (hasKernel(TARGET_LOG_PROBS_GRAD_KERNEL)) {
-    return tf.engine().runKernel(TARGET_LOG_PROBS_GRAD_KERNEL, { logits, targets, logZ, dy }) as tf.Tensor2D;
+    return tf
+      .engine()
+      .runKernel(TARGET_LOG_PROBS_GRAD_KERNEL, { logits, targets, logZ, dy }) as tf.Tensor2D;
   }
   return tf.tidy(() => {
     const softmax = tf.exp(tf.sub(logits, tf.expandDims(logZ, 1)));

@@ -343,6 +343,26 @@ describe('runSchedule', () => {
     run.policy.dispose();
   });
 
+  it('trains SFT on unpaired targets alone, and refuses a DPO stage with no pair', async () => {
+    const sft = [{ id: 't0', promptIds: [1, 4], responseIds: [5, 6, 2] }];
+    const run = inputs(
+      [stage('sft', { objective: { type: 'sft', reduction: 'mean' }, data: 'chosen', steps: 2 })],
+      { train: [], sft },
+    );
+    const seen = collect(run.events);
+    const result = await runSchedule(run);
+    expect(seen.find(([n]) => n === 'step:end')![1].tokens).toBe(5);
+    result.final.dispose();
+    const before = tf.memory().numTensors;
+    const error = await runSchedule({ ...run, stages: [stage('dpo')] }).catch((e) => e);
+    expect(isAlloError(error, 'DATA_EMPTY')).toBe(true);
+    expect(error.message).toBe(
+      'stage "dpo": no training example (pairs); the dataset produced no usable row for it after tokenisation',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    run.policy.dispose();
+  });
+
   it('lowers the SFT loss', async () => {
     const run = inputs([
       stage('sft', {

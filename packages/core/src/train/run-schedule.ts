@@ -76,16 +76,13 @@ export function totalSteps(stage: StageSpec, trainSize: number): number {
 
 export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResult> {
   const { train, stages, events, logger } = inputs;
-  if (train.length === 0)
-    throw errors.dataEmpty(
-      'runSchedule: no training pairs; the dataset produced no usable row after tokenisation',
-    );
   const cache = new ReferenceCache(inputs.runDir);
   const reference = inputs.policy.clone('reference');
   const results = new Map<string, CausalLM>();
   const owned: CausalLM[] = [reference];
   const outcomes: StageOutcome[] = [];
   let lastKept: CausalLM | null = null;
+  let lastDiscarded: CausalLM | undefined;
   let interrupted = false;
   let referenceWeights: Map<string, Float32Array> | null = null;
   const referenceValues = () => (referenceWeights ??= weightsOf(reference.parameters));
@@ -119,6 +116,11 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
         extra.map((r) => ({ promptIds: r.promptIds, responseIds: r.responseIds })),
         inputs.tokenizer.padId,
       );
+      if (data.count === 0) {
+        throw errors.dataEmpty(
+          `stage "${stage.name}": no training example (${sides.length === 2 ? 'pairs' : `${sides[0]} responses`}); the dataset produced no usable row for it after tokenisation`,
+        );
+      }
       const withReference = async (d: StageData, side: Side) => {
         d.reference[side] ??= (
           await cache.get(stageReference, d.rows[side]!, inputs.tokenizer, REFERENCE_BATCH)
@@ -192,7 +194,7 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
             sides[0],
             model,
             stageReference,
-            warmup,
+            warmup ?? lastDiscarded,
             extra.length,
           );
         }
@@ -249,7 +251,8 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
       stageMetrics['mask/share'] = mask === null ? 1 : mask.share;
       outcomes.push({ name: stage.name, metrics: stageMetrics, mask, steps: done });
       results.set(stage.name, model);
-      if (!stage.discard) lastKept = model;
+      if (stage.discard) lastDiscarded = model;
+      else lastKept = model;
       await inputs.onStageEnd?.(stage, model, mask);
       events.emit('stage:end', {
         stage: stage.name,

@@ -9,10 +9,16 @@ import type { NativeAddon } from '../addon.js';
 import { contiguousStrides, f32 } from './util.js';
 
 /** For each output batch, the batch index into a and into b under broadcasting. */
-export function broadcastBatchIndex(outerA: readonly number[], outerB: readonly number[]): { shape: number[]; aIndex: Int32Array; bIndex: Int32Array } {
+export function broadcastBatchIndex(
+  outerA: readonly number[],
+  outerB: readonly number[],
+): { shape: number[]; aIndex: Int32Array; bIndex: Int32Array } {
   const shape = tf.backend_util.assertAndGetBroadcastShape(outerA as number[], outerB as number[]);
   const rank = shape.length;
-  const pad = (dims: readonly number[]) => [...new Array<number>(rank - dims.length).fill(1), ...dims];
+  const pad = (dims: readonly number[]) => [
+    ...new Array<number>(rank - dims.length).fill(1),
+    ...dims,
+  ];
   const a = pad(outerA);
   const b = pad(outerB);
   const aStrides = contiguousStrides(a).map((s, d) => (a[d] === 1 ? 0 : s));
@@ -53,11 +59,17 @@ export function batchMatMulKernel(addon: NativeAddon, fallback: KernelFunc): Ker
     const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
     if (kA !== kB) {
-      throw new Error(`Error in matMul: inner shapes (${kA}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+      throw new Error(
+        `Error in matMul: inner shapes (${kA}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+      );
     }
-    const { shape, aIndex, bIndex } = broadcastBatchIndex(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const { shape, aIndex, bIndex } = broadcastBatchIndex(
+      a.shape.slice(0, -2),
+      b.shape.slice(0, -2),
+    );
     const out = new Float32Array(aIndex.length * m * n);
-    if (out.length > 0 && kA > 0) addon.batchMatMul(av, bv, out, m, n, kA, transposeA, transposeB, aIndex, bIndex);
+    if (out.length > 0 && kA > 0)
+      addon.batchMatMul(av, bv, out, m, n, kA, transposeA, transposeB, aIndex, bIndex);
     return backend.makeTensorInfo([...shape, m, n], 'float32', out) as TensorInfo;
   };
 }

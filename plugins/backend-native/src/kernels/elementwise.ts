@@ -4,7 +4,13 @@
 // attributes these do not handle, go to the cpu kernel unchanged.
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import type { GatherV2Attrs, KernelFunc, SoftmaxAttrs, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  GatherV2Attrs,
+  KernelFunc,
+  SoftmaxAttrs,
+  SumAttrs,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 import type { NativeAddon } from '../addon.js';
 import { collapse, contiguousStrides, f32, i32 } from './util.js';
@@ -62,7 +68,10 @@ export function binaryKernel(addon: NativeAddon, op: number, fallback: KernelFun
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = new Float32Array(tf.util.sizeFromShape(outShape));
     if (out.length > 0) {
-      const { shape, strides } = collapse(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+      const { shape, strides } = collapse(outShape, [
+        broadcastStrides(a.shape, outShape),
+        broadcastStrides(b.shape, outShape),
+      ]);
       addon.binary(op, av, bv, out, shape, strides[0], strides[1]);
     }
     return backend.makeTensorInfo(outShape, 'float32', out) as TensorInfo;
@@ -94,8 +103,10 @@ function reduceKernel(addon: NativeAddon, fallback: KernelFunc, mean: boolean): 
   };
 }
 
-export const sumKernel = (addon: NativeAddon, fallback: KernelFunc): KernelFunc => reduceKernel(addon, fallback, false);
-export const meanKernel = (addon: NativeAddon, fallback: KernelFunc): KernelFunc => reduceKernel(addon, fallback, true);
+export const sumKernel = (addon: NativeAddon, fallback: KernelFunc): KernelFunc =>
+  reduceKernel(addon, fallback, false);
+export const meanKernel = (addon: NativeAddon, fallback: KernelFunc): KernelFunc =>
+  reduceKernel(addon, fallback, true);
 
 export function softmaxKernel(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {

@@ -3,18 +3,40 @@
 // largest cost of a DPO step once matmul was native).
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConcatAttrs, KernelFunc, PadV2Attrs, SliceAttrs, SplitVAttrs, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs-core';
+import type {
+  ConcatAttrs,
+  KernelFunc,
+  PadV2Attrs,
+  SliceAttrs,
+  SplitVAttrs,
+  TensorInfo,
+  TransposeAttrs,
+} from '@tensorflow/tfjs-core';
 
 import type { NativeAddon } from '../addon.js';
 import { collapse, contiguousStrides, f32 } from './util.js';
 
-function copy(addon: NativeAddon, src: Float32Array, srcStrides: number[], dst: Float32Array, dstStrides: number[], shape: number[]): void {
+function copy(
+  addon: NativeAddon,
+  src: Float32Array,
+  srcStrides: number[],
+  dst: Float32Array,
+  dstStrides: number[],
+  shape: number[],
+): void {
   if (tf.util.sizeFromShape(shape) === 0) return;
   const c = collapse(shape, [srcStrides, dstStrides]);
   addon.copy(src, c.strides[0], dst, c.strides[1], c.shape);
 }
 
-function slice(addon: NativeAddon, backend: MathBackendCPU, x: TensorInfo, xv: Float32Array, begin: number[], size: number[]): TensorInfo {
+function slice(
+  addon: NativeAddon,
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  xv: Float32Array,
+  begin: number[],
+  size: number[],
+): TensorInfo {
   const strides = contiguousStrides(x.shape);
   const offset = begin.reduce((o, b, d) => o + b * strides[d], 0);
   const out = new Float32Array(tf.util.sizeFromShape(size));
@@ -32,7 +54,14 @@ export function transposeKernel(addon: NativeAddon, fallback: KernelFunc): Kerne
     const inStrides = contiguousStrides(x.shape);
     const outShape = perm.map((p) => x.shape[p]);
     const out = new Float32Array(xv.length);
-    copy(addon, xv, perm.map((p) => inStrides[p]), out, contiguousStrides(outShape), outShape);
+    copy(
+      addon,
+      xv,
+      perm.map((p) => inStrides[p]),
+      out,
+      contiguousStrides(outShape),
+      outShape,
+    );
     return backend.makeTensorInfo(outShape, 'float32', out) as TensorInfo;
   };
 }
@@ -78,12 +107,22 @@ export function concatKernel(addon: NativeAddon, fallback: KernelFunc): KernelFu
     const values = inputs.map((t) => f32(backend, t));
     if (inputs.length === 0 || values.some((v) => v === null)) return fallback(args);
     const ax = tf.util.parseAxisParam(axis, inputs[0].shape)[0];
-    const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), ax);
+    const outShape = tf.backend_util.computeOutShape(
+      inputs.map((t) => t.shape),
+      ax,
+    );
     const out = new Float32Array(tf.util.sizeFromShape(outShape));
     const outStrides = contiguousStrides(outShape);
     let offset = 0;
     inputs.forEach((t, i) => {
-      copy(addon, values[i] as Float32Array, contiguousStrides(t.shape), out.subarray(offset * outStrides[ax]), outStrides, t.shape.slice());
+      copy(
+        addon,
+        values[i] as Float32Array,
+        contiguousStrides(t.shape),
+        out.subarray(offset * outStrides[ax]),
+        outStrides,
+        t.shape.slice(),
+      );
       offset += t.shape[ax];
     });
     return backend.makeTensorInfo(outShape, 'float32', out) as TensorInfo;

@@ -3,10 +3,18 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
+/**
+ * A float32 tensor's values as a Float32Array, or null for other dtypes. The cpu backend casts
+ * bool/int32 to float32 without converting the storage (a Uint8Array labelled float32), so such
+ * values are converted here, once per kernel call.
+ */
 export function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
   if (t.dtype !== 'float32') return null;
   const values = backend.data.get(t.dataId).values;
-  return values instanceof Float32Array ? values : null;
+  if (values instanceof Float32Array) return values;
+  if (values instanceof Uint8Array || values instanceof Int32Array)
+    return Float32Array.from(values);
+  return null;
 }
 
 export function i32(backend: MathBackendCPU, t: TensorInfo): Int32Array | null {
@@ -29,7 +37,10 @@ export function contiguousStrides(shape: readonly number[]): number[] {
  * Drops size-1 dimensions and merges neighbours whose strides (one list per operand) are
  * contiguous with each other. Returns at least one dimension.
  */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function collapse(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
