@@ -2,7 +2,7 @@
 // kernels when their addon is built (the pure-JS cpu backend otherwise, with a warning). Prints the
 // table and writes eval.json and report.html to the run directory (default examples/math/.run).
 //
-//   node --import ./examples/math/register-hook.mjs examples/math/run.mjs [--config FILE] [--out DIR] [--tune]
+//   node examples/math/run.mjs [--config FILE] [--out DIR] [--tune]
 //
 // --tune runs the learning-rate grid of config.tune on the validation slice and writes tune.json;
 // copy the chosen values into config.json's compare.lr by hand (the held-out set is never read).

@@ -34,6 +34,7 @@ export function attachDisplay(events: EventBus, mode: DisplayMode): () => void {
   }
 
   const interactive = process.stderr.isTTY === true;
+  if (!interactive) return attachLines(events);
   const bars = new cliProgress.MultiBar(
     {
       stream: process.stderr,
@@ -41,8 +42,6 @@ export function attachDisplay(events: EventBus, mode: DisplayMode): () => void {
       barsize: 24,
       hideCursor: interactive,
       clearOnComplete: false,
-      noTTYOutput: !interactive,
-      notTTYSchedule: 5000,
       etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
@@ -75,6 +74,40 @@ export function attachDisplay(events: EventBus, mode: DisplayMode): () => void {
   return () => {
     offs.forEach((off) => off());
     bars.stop();
+    setLogSinks([]);
+  };
+}
+
+/**
+ * Without a terminal (CI, a pipe): one line when a stage starts, one every ~10 s with the step,
+ * loss, tokens/s and ETA, and one when it ends — no redrawn bars.
+ */
+function attachLines(events: EventBus): () => void {
+  const write = (text: string) => process.stderr.write(`${text}\n`);
+  setLogSinks([(record: LogRecord) => write(`[${record.tag}] ${record.level === 'info' ? '' : `${record.level}: `}${record.message}`)]);
+  let model = '';
+  let started = 0;
+  let last = 0;
+  const offs = [
+    events.on('schedule:start', (p) => {
+      model = p.model;
+    }),
+    events.on('stage:start', (p) => {
+      started = Date.now();
+      last = started;
+      write(`${model}/${p.stage}: ${p.totalSteps} steps${p.maskShare === null ? '' : `, mask share ${p.maskShare.toFixed(4)}`}`);
+    }),
+    events.on('step:end', (p) => {
+      const now = Date.now();
+      if (now - last < 10_000 && p.step !== p.totalSteps) return;
+      last = now;
+      const eta = ((now - started) / p.step) * (p.totalSteps - p.step) / 1000;
+      const tps = p.seconds > 0 ? p.tokens / p.seconds : undefined;
+      write(`${model}/${p.stage} ${p.step}/${p.totalSteps} | loss ${formatNumber(p.metrics.loss)} | ${formatNumber(tps)} tok/s | ETA ${eta.toFixed(0)} s`);
+    }),
+  ];
+  return () => {
+    offs.forEach((off) => off());
     setLogSinks([]);
   };
 }

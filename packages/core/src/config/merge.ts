@@ -1,5 +1,5 @@
 // Merging a user's config over the embedded default. Objects merge key by key; arrays and
-// scalars replace. A plugin slot whose `use` changes is replaced whole, since the old plugin's
+// scalars replace; null removes the key. A plugin slot whose `use` changes is replaced whole, since the old plugin's
 // options mean nothing to the new one.
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -17,7 +17,9 @@ export function mergeConfig(base: Json, override: Json): Json {
   if (isSlot(base) && isSlot(override) && base.use !== override.use) return structuredClone(override);
   const merged: Record<string, Json> = structuredClone(base);
   for (const [key, value] of Object.entries(override)) {
-    merged[key] = key in merged ? mergeConfig(merged[key], value) : structuredClone(value);
+    // null removes a key of the base (a default baseline, say); the schema default then applies.
+    if (value === null) delete merged[key];
+    else merged[key] = key in merged ? mergeConfig(merged[key], value) : structuredClone(value);
   }
   return merged;
 }
