@@ -94,3 +94,12 @@ describe('allo', () => {
     expect(schema.properties.backend.properties.use.enum).toContain('auto');
   });
 });
+
+describe('allo.schema.json', () => {
+  it('is the schema `allo schema` writes (regenerate with: npx allo schema --out allo.schema.json)', async () => {
+    const { readFileSync } = await import('node:fs');
+    expect(await main(['schema'])).toBe(0);
+    const shipped = readFileSync(path.resolve(__dirname, '../../../allo.schema.json'), 'utf8');
+    expect(JSON.parse(out)).toEqual(JSON.parse(shipped));
+  });
+});
