@@ -103,3 +103,13 @@ describe('allo.schema.json', () => {
     expect(JSON.parse(out)).toEqual(JSON.parse(shipped));
   });
 });
+
+describe('docs/config-reference.md', () => {
+  it('is current (regenerate with: npm run docs:config)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configReference } = await import('./config-reference.js');
+    const { builtinRegistry } = await import('./builtins.js');
+    const shipped = readFileSync(path.resolve(__dirname, '../../../docs/config-reference.md'), 'utf8');
+    expect(configReference(builtinRegistry())).toBe(shipped);
+  });
+});

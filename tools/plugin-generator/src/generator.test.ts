@@ -54,5 +54,35 @@ describe('plugin generator', () => {
     expect(listed.status).toBe(0);
     const plugins = JSON.parse(listed.output.slice(0, listed.output.lastIndexOf(']') + 1)) as Array<{ id: string; kind: string }>;
     for (const [i, kind] of KINDS.entries()) expect(plugins).toContainEqual(expect.objectContaining({ id: names[i], kind }));
-  }, 240_000);
+
+    // Every generated plugin used by one run: its backend, model loader, dataset, selector and
+    // scorer in ALLO, and its schedule as the baseline.
+    const [selector, scorer, schedule, dataset, model, backend] = names;
+    const story = (i: number) => ({ prompt: `Once upon a time, girl ${i} had a ball.`, chosen: ' She shared it with her friend.', rejected: ' She threw it at the dog.' });
+    const out = path.join(root, area, 'run');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        plugins: dirs.map((d) => path.relative(path.dirname(config), path.join(root, d))),
+        backend: { use: backend },
+        model: { use: model, options: { path: path.join(root, 'assets/stories260K/stories260K.bin') } },
+        dataset: { use: dataset, options: { pairs: Array.from({ length: 8 }, (_, i) => story(i)) } },
+        data: { eval: 2 },
+        schedule: { use: 'allo', options: { warmup: { steps: 1, batchSize: 2 }, forgetting: { steps: 1, batchSize: 2 }, learning: { steps: 1, batchSize: 2 } } },
+        neuronSelector: { use: selector, options: { ratio: 0.1 } },
+        tokenScorer: { use: scorer, options: {} },
+        stages: {},
+        baselines: { dpo: null, mine: { use: schedule, options: { steps: 2, batchSize: 2 } } },
+        eval: { klSamples: 0, maxNewTokens: 4, showSamples: 1 },
+      }),
+    );
+    const ran = run(process.execPath, ['packages/cli/bin/allo.js', 'run', config, '--out', out, '--quiet']);
+    expect(ran.output).toContain('Held-out evaluation');
+    expect(ran.status).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')).backend).toBe(backend);
+    const stages = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).stage);
+    expect(stages).toEqual(['warmup', 'forgetting', 'learning', schedule, schedule]);
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.stages.find((s: { stage: string }) => s.stage === 'forgetting').mask.share).toBeCloseTo(0.1, 2);
+  }, 400_000);
 });

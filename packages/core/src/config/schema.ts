@@ -89,7 +89,6 @@ function slotSchema(description: string): Record<string, unknown> {
   };
 }
 
-
 let cachedCore: Record<string, unknown> | null = null;
 
 /** The core schema (one shared object: callers that change it clone it first). */
@@ -105,22 +104,52 @@ function buildCoreSchema(): Record<string, unknown> {
     type: 'object',
     properties: {
       $schema: { type: 'string' },
-      name: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', default: 'run' },
-      description: { type: 'string', description: 'free text: what the run is for and how its settings were chosen' },
-      seed: { type: 'integer', minimum: 0, default: 0 },
-      out: { type: ['string', 'null'], default: null },
-      plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      name: {
+        type: 'string',
+        minLength: 1,
+        pattern: '^[A-Za-z0-9._-]+$',
+        default: 'run',
+        description: 'run name: the run directory is runs/<name>-<timestamp>',
+      },
+      description: {
+        type: 'string',
+        description: 'free text: what the run is for and how its settings were chosen',
+      },
+      seed: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description:
+          'seed of shuffling, sampling and random masks: same config and seed, same metrics on the cpu backend',
+      },
+      out: {
+        type: ['string', 'null'],
+        default: null,
+        description:
+          'run directory (relative to the config); null: runs/<name>-<timestamp> under the working directory',
+      },
+      plugins: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        default: [],
+        description: 'extra plugin packages: npm names, or paths relative to the config',
+      },
       backend: slotSchema('how tensors run: auto, native, cpu, tfjs-node, tfjs-node-gpu'),
       model: slotSchema('the model loader and its path'),
       dataset: slotSchema('the training pairs'),
       evalDataset: slotSchema('separate held-out pairs'),
-      data: structuredClone(dataOptionsSchema) as unknown as Record<string, unknown>,
+      data: {
+        ...(structuredClone(dataOptionsSchema) as unknown as Record<string, unknown>),
+        description: 'lengths, splits and limits of the tokenised data',
+      },
       schedule: slotSchema('the loss schedule: allo, dpo, npo, sft'),
       neuronSelector: slotSchema('how masks are chosen'),
       tokenScorer: slotSchema('how response tokens are weighted'),
       stages: {
         type: 'object',
         default: {},
+        description:
+          'per-stage overrides of neuronSelector and tokenScorer, keyed by stage name (warmup, forgetting, learning, dpo, ...)',
         additionalProperties: {
           type: 'object',
           properties: {
@@ -133,6 +162,8 @@ function buildCoreSchema(): Record<string, unknown> {
       baselines: {
         type: 'object',
         default: {},
+        description:
+          'schedules trained from the same model with the same data and seed for comparison, keyed by the name they get in eval.json; each may set its own neuronSelector and tokenScorer; null removes one',
         additionalProperties: {
           ...slotSchema('a schedule to compare against'),
           properties: {
@@ -145,12 +176,39 @@ function buildCoreSchema(): Record<string, unknown> {
       eval: {
         type: 'object',
         default: {},
+        description: 'held-out evaluation of the reference and every trained model',
         properties: {
-          batchSize: { type: 'integer', minimum: 1, default: 8 },
-          beta: { type: 'number', exclusiveMinimum: 0, default: 0.1 },
-          klSamples: { type: 'integer', minimum: 0, default: 8 },
-          maxNewTokens: { type: 'integer', minimum: 1, default: 48 },
-          showSamples: { type: 'integer', minimum: 0, default: 3 },
+          batchSize: {
+            type: 'integer',
+            minimum: 1,
+            default: 8,
+            description: 'pairs per evaluation batch',
+          },
+          beta: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            default: 0.1,
+            description: 'β of the reported implicit rewards',
+          },
+          klSamples: {
+            type: 'integer',
+            minimum: 0,
+            default: 8,
+            description:
+              'responses sampled per model for the KL estimate to the reference; 0 turns it off',
+          },
+          maxNewTokens: {
+            type: 'integer',
+            minimum: 1,
+            default: 48,
+            description: 'tokens per sampled response (KL estimate, report samples)',
+          },
+          showSamples: {
+            type: 'integer',
+            minimum: 0,
+            default: 3,
+            description: 'held-out prompts whose responses the report shows for every model',
+          },
           split: {
             type: 'string',
             enum: ['eval', 'validation'],
@@ -168,7 +226,9 @@ function buildCoreSchema(): Record<string, unknown> {
 
 /** Core schema plus, for each slot, the options schema of every plugin of its kind. */
 export function assembleSchema(registry: PluginRegistry): Record<string, unknown> {
-  const schema = structuredClone(coreSchema()) as { properties: Record<string, Record<string, unknown>> };
+  const schema = structuredClone(coreSchema()) as {
+    properties: Record<string, Record<string, unknown>>;
+  };
   const slotFor = (kind: PluginKind, base: Record<string, unknown>): Record<string, unknown> => {
     const plugins = registry.all().filter((p) => p.declaration.kind === kind);
     const ids = plugins.map((p) => p.declaration.id);
@@ -185,13 +245,23 @@ export function assembleSchema(registry: PluginRegistry): Record<string, unknown
   for (const [slot, kind] of SLOT_KINDS) {
     schema.properties[slot as string] = slotFor(kind, schema.properties[slot as string]);
   }
-  const stageProps = (schema.properties.stages.additionalProperties as { properties: Record<string, Record<string, unknown>> }).properties;
+  const stageProps = (
+    schema.properties.stages.additionalProperties as {
+      properties: Record<string, Record<string, unknown>>;
+    }
+  ).properties;
   stageProps.neuronSelector = slotFor('neuronSelector', stageProps.neuronSelector);
   stageProps.tokenScorer = slotFor('tokenScorer', stageProps.tokenScorer);
-  const baseline = slotFor('schedule', schema.properties.baselines.additionalProperties as Record<string, unknown>) as {
+  const baseline = slotFor(
+    'schedule',
+    schema.properties.baselines.additionalProperties as Record<string, unknown>,
+  ) as {
     properties: Record<string, Record<string, unknown>>;
   };
-  baseline.properties.neuronSelector = slotFor('neuronSelector', baseline.properties.neuronSelector);
+  baseline.properties.neuronSelector = slotFor(
+    'neuronSelector',
+    baseline.properties.neuronSelector,
+  );
   baseline.properties.tokenScorer = slotFor('tokenScorer', baseline.properties.tokenScorer);
   schema.properties.baselines.additionalProperties = baseline;
   return schema;

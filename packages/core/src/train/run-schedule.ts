@@ -29,6 +29,7 @@ import { ReferenceCache } from './reference-cache.js';
 import { batchOrder, mixSeed } from './shuffle.js';
 import { needsReference, prepareBatch, sidesOf, stageData } from './stage-objective.js';
 import type { Side, StageData } from './stage-objective.js';
+import type { SequenceRow } from '../data/batch.js';
 
 export interface TrainingInputs {
   policy: CausalLM;
@@ -68,6 +69,30 @@ export interface ScheduleResult {
 
 /** Batch size for reference log-prob passes (no gradient, so larger than a training batch). */
 const REFERENCE_BATCH = 16;
+
+/** The first `steps` batches of the seeded order, and the sorted rows they visit, re-indexed. */
+export function planBatches(
+  count: number,
+  batchSize: number,
+  seed: number,
+  steps: number,
+): { batches: number[][]; used: number[] } {
+  const order = batchOrder(count, batchSize, seed);
+  const raw = Array.from({ length: steps }, () => order.next().value as number[]);
+  const used = [...new Set(raw.flat())].sort((a, b) => a - b);
+  const position = new Map(used.map((row, i) => [row, i]));
+  return { batches: raw.map((batch) => batch.map((row) => position.get(row)!)), used };
+}
+
+/** The rows of `data` at `used` (ascending), in that order. */
+function subsetStageData(data: StageData, used: readonly number[]): StageData {
+  if (used.length === data.count) return data;
+  const rows: StageData['rows'] = {};
+  for (const [side, list] of Object.entries(data.rows) as Array<[Side, SequenceRow[]]>) {
+    rows[side] = used.map((i) => list[i]);
+  }
+  return { ...data, rows, count: used.length, reference: {}, weights: null };
+}
 
 export function totalSteps(stage: StageSpec, trainSize: number): number {
   if (stage.steps > 0) return stage.steps;
@@ -110,17 +135,33 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
       const sides = sidesOf(stage.objective, stage.data);
       const extra =
         sides.length === 2 ? [] : ((sides[0] === 'rejected' ? inputs.rejected : inputs.sft) ?? []);
-      const data = stageData(
+      const allData = stageData(
         train,
         sides,
         extra.map((r) => ({ promptIds: r.promptIds, responseIds: r.responseIds })),
         inputs.tokenizer.padId,
       );
-      if (data.count === 0) {
+      if (allData.count === 0) {
         throw errors.dataEmpty(
           `stage "${stage.name}": no training example (${sides.length === 2 ? 'pairs' : `${sides[0]} responses`}); the dataset produced no usable row for it after tokenisation`,
         );
       }
+      // The batches are fixed by the seed before anything is computed, so reference log-probs and
+      // token weights are computed only for the rows the stage's steps visit (a short stage over
+      // a large dataset touches a small share of it).
+      const steps = totalSteps(stage, allData.count);
+      const planned = planBatches(
+        allData.count,
+        Math.max(1, stage.batchSize),
+        mixSeed(inputs.seed, index),
+        steps,
+      );
+      const data = subsetStageData(allData, planned.used);
+      const visitedPairs = planned.used.filter((i) => i < train.length).map((i) => train[i]);
+      const visitedExtra = planned.used
+        .filter((i) => i >= train.length)
+        .map((i) => extra[i - train.length]);
+
       const withReference = async (d: StageData, side: Side) => {
         d.reference[side] ??= (
           await cache.get(stageReference, d.rows[side]!, inputs.tokenizer, REFERENCE_BATCH)
@@ -195,12 +236,12 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
             model,
             stageReference,
             warmup ?? lastDiscarded,
-            extra.length,
+            visitedPairs,
+            visitedExtra,
           );
         }
       }
 
-      const steps = totalSteps(stage, data.count);
       events.emit('stage:start', {
         stage: stage.name,
         index,
@@ -208,11 +249,6 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
         maskShare: mask?.share ?? null,
       });
       const optimizer = new MaskedAdamW(model.parameters, mask, stage.optimizer);
-      const order = batchOrder(
-        data.count,
-        Math.max(1, stage.batchSize),
-        mixSeed(inputs.seed, index),
-      );
       const sums: Metrics = {};
       let done = 0;
       for (let step = 0; step < steps; step += 1) {
@@ -223,7 +259,7 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
           stage,
           data,
           sides,
-          order.next().value as number[],
+          planned.batches[step],
           learningRate(stage.optimizer, step, steps),
           step,
         );
@@ -392,41 +428,39 @@ async function tokenWeights(
   policy: CausalLM,
   reference: CausalLM,
   warmup: CausalLM | undefined,
-  extra: number,
+  pairs: readonly TokenizedPair[],
+  extra: readonly TokenizedResponse[],
 ): Promise<Float32Array[]> {
   const scorer = inputs.resolve.tokenScorer(stage.name);
   const weights = await scorer.score({
-    pairs: inputs.train,
+    pairs,
     response: side,
     tokenizer: inputs.tokenizer,
     policy,
     reference,
     warmup,
   });
-  if (weights.length !== inputs.train.length) {
+  if (weights.length !== pairs.length) {
     throw errors.trainingFailed(
       stage.name,
-      `the token scorer returned ${weights.length} weight vectors, expected one per training pair (${inputs.train.length})`,
+      `the token scorer returned ${weights.length} weight vectors, expected one per training pair (${pairs.length})`,
     );
   }
   weights.forEach((w, i) => {
-    const expected =
-      side === 'chosen' ? inputs.train[i].chosenIds.length : inputs.train[i].rejectedIds.length;
+    const expected = side === 'chosen' ? pairs[i].chosenIds.length : pairs[i].rejectedIds.length;
     if (w.length !== expected) {
       throw errors.trainingFailed(
         stage.name,
-        `token weights of pair "${inputs.train[i].id}" have ${w.length} entries, expected one per ${side} token (${expected})`,
+        `token weights of pair "${pairs[i].id}" have ${w.length} entries, expected one per ${side} token (${expected})`,
       );
     }
   });
-  if (extra > 0) {
+  if (extra.length > 0) {
     inputs.logger.warnOnce(
       `extra-weights:${stage.name}`,
-      `stage "${stage.name}": ${extra} ${side} responses have no pair for the token scorer; they train with weight 1 on every token`,
+      `stage "${stage.name}": ${extra.length} ${side} responses have no pair for the token scorer; they train with weight 1 on every token`,
     );
   }
-  const ones = (inputs[side === 'rejected' ? 'rejected' : 'sft'] ?? [])
-    .slice(0, extra)
-    .map((r) => new Float32Array(r.responseIds.length).fill(1));
+  const ones = extra.map((r) => new Float32Array(r.responseIds.length).fill(1));
   return [...weights, ...ones];
 }
