@@ -53,3 +53,41 @@ export function gemmDirect(addon: NativeAddon, n: number): GemmRow {
   const ms = median(times);
   return { backend: 'openblas-direct', n, ms, gflops: (2 * n ** 3) / (ms * 1e6) };
 }
+
+/**
+ * OpenBLAS directly and tf.matMul on the current backend, alternated call by call so that both
+ * see the same machine load (the comparison the 80% target is about).
+ */
+export function gemmSideBySide(addon: NativeAddon, backend: string, n: number): [GemmRow, GemmRow] {
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+  const av = a.dataSync() as Float32Array;
+  const bv = b.dataSync() as Float32Array;
+  const c = new Float32Array(n * n);
+  const index = new Int32Array(1);
+  const direct: number[] = [];
+  const through: number[] = [];
+  for (let i = 0; i <= repsFor(n, false); i++) {
+    let t0 = performance.now();
+    addon.batchMatMul(av, bv, c, n, n, n, false, false, index, index);
+    const d = performance.now() - t0;
+    t0 = performance.now();
+    const out = tf.matMul(a, b);
+    out.dataSync();
+    const t = performance.now() - t0;
+    out.dispose();
+    // The first pair warms both paths up.
+    if (i > 0) {
+      direct.push(d);
+      through.push(t);
+    }
+  }
+  tf.dispose([a, b]);
+  const row = (name: string, ms: number): GemmRow => ({
+    backend: name,
+    n,
+    ms,
+    gflops: (2 * n ** 3) / (ms * 1e6),
+  });
+  return [row('openblas-direct', median(direct)), row(backend, median(through))];
+}
