@@ -54,7 +54,12 @@ export async function main(argv: string[]): Promise<number> {
     return await (await load())(rest);
   } catch (error) {
     const code = exitCodeFor(error);
+    const system = error as NodeJS.ErrnoException;
     if (error instanceof AlloError) logger.error(`${error.code}: ${error.message}`);
+    else if (typeof system?.code === 'string' && /^E[A-Z]+$/.test(system.code) && system.path !== undefined) {
+      // A file-system error outside the product's own checks: one line naming the path.
+      logger.error(`IO: ${system.path}: ${system.code} (${system.message.replace(/^[A-Z]+: /, '').split(',')[0]})`);
+    }
     else if (code === 2) logger.error(`${(error as Error).message} (allo ${name} --help)`);
     else logger.error(`failed: ${(error as Error)?.stack ?? String(error)}`);
     return code;

@@ -70,6 +70,7 @@ export function attachDisplay(events: EventBus, mode: DisplayMode): () => void {
       bar?.stop();
       bar = null;
     }),
+    events.on('eval:start', (p) => bars.log(`evaluating ${p.model} on ${p.size} held-out pairs\n`)),
   ];
   return () => {
     offs.forEach((off) => off());
@@ -97,6 +98,7 @@ function attachLines(events: EventBus): () => void {
       last = started;
       write(`${model}/${p.stage}: ${p.totalSteps} steps${p.maskShare === null ? '' : `, mask share ${p.maskShare.toFixed(4)}`}`);
     }),
+    events.on('eval:start', (p) => write(`evaluating ${p.model} on ${p.size} held-out pairs`)),
     events.on('step:end', (p) => {
       const now = Date.now();
       if (now - last < 10_000 && p.step !== p.totalSteps) return;

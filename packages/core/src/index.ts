@@ -35,7 +35,7 @@ export { mergeConfig } from './config/merge.js';
 export { didYouMean, editDistance } from './config/suggest.js';
 export { createRunContainer } from './container.js';
 export type { ContainerContext, RunContainer } from './container.js';
-export { RunDirectory, chooseRunDir } from './run-dir.js';
+export { RunDirectory, assertFreshRunDir, chooseRunDir } from './run-dir.js';
 export type { RunInfo } from './run-dir.js';
 export { bandMask, countForRatio, eligibleGroups, eligibleParameters, expandRows, flagsToIndices, fullMask, kthLargest, kthLargestInPlace, loadMask, maskFromIndices, maskOverlap, maskSummary, ratioProperty, rowLayout, rowOf, rowScores, saveMask, selectorScopeProperties, DEFAULT_ELIGIBILITY, PARAMETER_GROUPS } from './masks/index.js';
 export type { BandOptions, BandResult, MaskEligibility, MaskGranularity, MaskOverlap, MaskShare, MaskSummary, RowLayout, ScoreArray, SelectorScopeOptions } from './masks/index.js';
@@ -68,7 +68,7 @@ export type { CharTokenizerOptions } from './data/char-tokenizer.js';
 export { pairProblems } from './data/invariants.js';
 export { AUTO_ORDER, chooseBackend } from './job/backend.js';
 export type { ChosenBackend } from './job/backend.js';
-export { runJob } from './job/run-job.js';
+export { checkStageOverrides, runJob } from './job/run-job.js';
 export type { JobOptions, JobResult, SampleRecord, StageRecord } from './job/run-job.js';
 
 // train: objectives, masked AdamW, reference cache, stage runner, evaluation

@@ -1,7 +1,9 @@
 // The run directory: a copy of the resolved config, run.json (versions, seed, backend, start,
 // end, exit status, dropped rows), metrics.jsonl, checkpoints/ and masks/. Every file is
 // written atomically; metrics are appended a whole line at a time.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+
+import { errors } from './errors.js';
 import path from 'node:path';
 
 import { appendLine, writeFileAtomicSync } from './io.js';
@@ -29,6 +31,18 @@ export function chooseRunDir(out: string | null, name: string, base: string, now
   return out ?? path.join(base, 'runs', `${name}-${timestamp(now)}`);
 }
 
+/**
+ * Refuses a run directory that already holds something: results of two runs must never mix,
+ * and a user's files must never be overwritten.
+ */
+export function assertFreshRunDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw errors.usage(`--out ${dir}: a file is in the way; expected a new or empty folder for the run directory`);
+  if (readdirSync(dir).length > 0) {
+    throw errors.usage(`--out ${dir}: the folder is not empty; give a new folder (each run needs its own) or remove this one`);
+  }
+}
+
 export class RunDirectory {
   readonly dir: string;
   private info: RunInfo;
@@ -39,6 +53,7 @@ export class RunDirectory {
     config: unknown,
   ) {
     this.dir = dir;
+    assertFreshRunDir(dir);
     mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
     mkdirSync(path.join(dir, 'masks'), { recursive: true });
     this.info = { ...info, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };

@@ -3,6 +3,8 @@
 // (tfjs 4.22 computes the gradient of a batch-broadcasting matMul with the wrong shape).
 import * as tf from '@tensorflow/tfjs-core';
 
+import { gatherRows } from '@allo/core';
+
 /** Keys and values of one layer for the tokens seen so far: [B, kvHeads, T, headDim]. */
 export type LayerCache = {
   k: tf.Tensor4D;
@@ -13,22 +15,12 @@ export type LayerCache = {
 export const MASKED = -1e9;
 
 /**
- * Embedding lookup: a gather forward, and a one-hot matMul gradient (onehotᵀ · dy), because the
- * gather's own gradient, tfjs' cpu UnsortedSegmentSum, makes one pass per vocabulary entry.
+ * Embedding lookup through `gatherRows` from @allo/core: a gather forward; the gradient is a
+ * one-pass segment sum where the backend has a real one (native, tensorflow), else a one-hot
+ * matMul (tfjs' cpu UnsortedSegmentSum makes one pass per vocabulary entry).
  */
 export function embed(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor2D {
-  const flat = tf.cast(tf.reshape(ids, [-1]), 'int32') as tf.Tensor1D;
-  const lookup = tf.customGrad(((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([i]);
-    return {
-      value: tf.gather(t, i),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const onehot = tf.oneHot(saved[0] as tf.Tensor1D, table.shape[0], 1, 0, 'float32');
-        return [tf.matMul(onehot, dy as tf.Tensor2D, true, false), tf.zerosLike(saved[0])];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return lookup(table, flat) as tf.Tensor2D;
+  return gatherRows(table, ids);
 }
 
 /** y = x Wᵀ for a PyTorch Linear weight W [out, in]. */

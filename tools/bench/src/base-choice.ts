@@ -1,6 +1,6 @@
 // The measurements behind building allo-native on the cpu backend rather than wasm (see
 // plugins/backend-native/README.md): elementwise kernels and the 32-bit heap of each base.
-// `node --conditions=allo-source --import tsx --import ./tools/bench/hooks.mjs tools/bench/src/base-choice.ts`
+// `node --conditions=allo-source --import tsx tools/bench/src/base-choice.ts`
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';

@@ -280,10 +280,11 @@ async function main(): Promise<void> {
     writeFileSync(path.join(out, 'dpo-step.json'), `${JSON.stringify(steps, null, 2)}\n`);
   if (!flag('skip-gemm'))
     writeFileSync(path.join(out, 'gemm.json'), `${JSON.stringify(gemm, null, 2)}\n`);
-  writeFileSync(
-    path.join(out, 'bench.json'),
-    `${JSON.stringify({ started, shape: SHAPE, threads: THREADS, backends, gemm, steps, notes: skipped, peakRssMiB: Math.round(peakRssMiB()) }, null, 2)}\n`,
-  );
+  if (!flag('skip-dpo') && !flag('skip-gemm'))
+    writeFileSync(
+      path.join(out, 'bench.json'),
+      `${JSON.stringify({ started, shape: SHAPE, threads: THREADS, backends, gemm, steps, notes: skipped, peakRssMiB: Math.round(peakRssMiB()) }, null, 2)}\n`,
+    );
   writeOut(`\nwrote ${path.join(out, 'dpo-step.json')}, gemm.json, bench.json`);
 }
 

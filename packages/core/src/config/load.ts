@@ -62,7 +62,8 @@ export function readConfigFile(file: string): ConfigLayer {
     }
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw errors.configUnreadable(file, `expected a JSON object at the top level, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+    const got = data === null || data === undefined ? (text.trim() === '' ? 'an empty file' : 'null') : Array.isArray(data) ? 'an array' : typeof data;
+    throw errors.configUnreadable(file, `expected an object at the top level, got ${got}`);
   }
   return { data: data as Record<string, Json>, file, dir: path.dirname(path.resolve(file)) };
 }
@@ -130,6 +131,11 @@ export async function loadConfig(
     }
   }
   const base = structuredClone(defaults.data);
+  // The default's own $schema path and description describe that file, not the user's run.
+  if (user !== null) {
+    delete base.$schema;
+    delete base.description;
+  }
   resolveLayerPaths({ ...defaults, data: base }, registry);
   let merged: Json = base;
   if (user !== null) {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { charTokenizer } from '../data/char-tokenizer.js';
 import { isAlloError } from '../errors.js';
@@ -6,9 +7,13 @@ import type { AlloError } from '../errors.js';
 import { answerIsVerifier } from '../data/task.js';
 import { encodePrompt, encodeResponse } from '../data/tokenize.js';
 import type { CausalLM, GenerateOptions, GenerateResult, ProblemRecord } from '../types.js';
+import { useCpuBackend } from '../testing/index.js';
+import { createTinyLM, tinyTokenizer } from '../train/tiny-lm.js';
 import { answerTokenBudget, binomialStderr, taskAccuracy } from './task-accuracy.js';
 
 const tokenizer = charTokenizer();
+
+beforeAll(useCpuBackend);
 
 function problem(prompt: string, answer: string, solution?: string): ProblemRecord {
   return { kind: 'problem', id: prompt, prompt, answer, solution };
@@ -58,7 +63,12 @@ describe('binomialStderr', () => {
 describe('answerTokenBudget', () => {
   it('is the longest solution plus EOS', () => {
     // " 5+5=10. The answer is 10." is 26 characters, one token each, then EOS.
-    expect(answerTokenBudget(tokenizer, problems.map((p) => p.solution!))).toBe(27);
+    expect(
+      answerTokenBudget(
+        tokenizer,
+        problems.map((p) => p.solution!),
+      ),
+    ).toBe(27);
     expect(encodeResponse(tokenizer, problems[4].solution!).length).toBe(27);
   });
 });
@@ -66,10 +76,25 @@ describe('answerTokenBudget', () => {
 describe('taskAccuracy', () => {
   it('gives exactly the expected greedy accuracy and standard error', () => {
     // Right on 1+1, 2+2, 5+5; wrong on 3+3; states no answer on 4+4.
-    const wrong: Record<string, string> = { 'Q: 3+3=? A:': ' The answer is 7.', 'Q: 4+4=? A:': ' 8' };
-    const { model, calls } = standIn((prompt) => wrong[prompt] ?? problems.find((p) => p.prompt === prompt)!.solution!);
-    const result = taskAccuracy(model, tokenizer, problems, answerIsVerifier, { mode: 'greedy', batchSize: 2 });
-    expect(result).toMatchObject({ correct: 3, n: 5, problems: 5, k: 1, truncated: 0, maxNewTokens: 27 });
+    const wrong: Record<string, string> = {
+      'Q: 3+3=? A:': ' The answer is 7.',
+      'Q: 4+4=? A:': ' 8',
+    };
+    const { model, calls } = standIn(
+      (prompt) => wrong[prompt] ?? problems.find((p) => p.prompt === prompt)!.solution!,
+    );
+    const result = taskAccuracy(model, tokenizer, problems, answerIsVerifier, {
+      mode: 'greedy',
+      batchSize: 2,
+    });
+    expect(result).toMatchObject({
+      correct: 3,
+      n: 5,
+      problems: 5,
+      k: 1,
+      truncated: 0,
+      maxNewTokens: 27,
+    });
     expect(result.accuracy).toBe(0.6);
     expect(result.stderr).toBeCloseTo(Math.sqrt((0.6 * 0.4) / 5), 12);
     expect(result.passAtK).toBe(0.6);
@@ -87,7 +112,14 @@ describe('taskAccuracy', () => {
       const j = row % 4;
       return j < i ? problems[i].solution! : ' The answer is 0.';
     });
-    const result = taskAccuracy(model, tokenizer, problems, answerIsVerifier, { mode: 'sample', k: 4, temperature: 0.7, topP: 0.9, seed: 11, batchSize: 5 });
+    const result = taskAccuracy(model, tokenizer, problems, answerIsVerifier, {
+      mode: 'sample',
+      k: 4,
+      temperature: 0.7,
+      topP: 0.9,
+      seed: 11,
+      batchSize: 5,
+    });
     // Correct per problem: 0, 1, 2, 3, 4 = 10 of 20; problems with one right: 4 of 5.
     expect(result).toMatchObject({ correct: 10, n: 20, k: 4, problems: 5 });
     expect(result.accuracy).toBe(0.5);
@@ -99,12 +131,16 @@ describe('taskAccuracy', () => {
   });
 
   it('is deterministic given the seed, and the seed reaches generate', () => {
-    const { model, calls } = standIn((_prompt, _row, options) => ` The answer is ${(options.seed ?? 0) % 2 === 0 ? 2 : 3}.`);
+    const { model, calls } = standIn(
+      (_prompt, _row, options) => ` The answer is ${(options.seed ?? 0) % 2 === 0 ? 2 : 3}.`,
+    );
     const options = { mode: 'sample' as const, k: 2, seed: 5, batchSize: 2, temperature: 1 };
     const a = taskAccuracy(model, tokenizer, problems, answerIsVerifier, options);
     const b = taskAccuracy(model, tokenizer, problems, answerIsVerifier, options);
     expect(b).toEqual(a);
-    expect(calls.slice(0, 3).map((c) => c.options.seed)).toEqual(calls.slice(3).map((c) => c.options.seed));
+    expect(calls.slice(0, 3).map((c) => c.options.seed)).toEqual(
+      calls.slice(3).map((c) => c.options.seed),
+    );
     expect(new Set(calls.slice(0, 3).map((c) => c.options.seed)).size).toBe(3);
   });
 
@@ -113,7 +149,10 @@ describe('taskAccuracy', () => {
     const result = taskAccuracy(model, tokenizer, problems, answerIsVerifier, { mode: 'greedy' });
     expect(result).toMatchObject({ accuracy: 1, truncated: 0 });
     // One token less and the longest answer runs out before its EOS.
-    const short = taskAccuracy(model, tokenizer, problems, answerIsVerifier, { mode: 'greedy', maxNewTokens: 26 });
+    const short = taskAccuracy(model, tokenizer, problems, answerIsVerifier, {
+      mode: 'greedy',
+      maxNewTokens: 26,
+    });
     expect(short.truncated).toBe(1);
   });
 
@@ -123,7 +162,10 @@ describe('taskAccuracy', () => {
       seen.push(prompt);
       return ' The answer is 2.';
     });
-    taskAccuracy(model, tokenizer, problems.slice(0, 1), answerIsVerifier, { mode: 'greedy', promptTemplate: 'Solve. {question}' });
+    taskAccuracy(model, tokenizer, problems.slice(0, 1), answerIsVerifier, {
+      mode: 'greedy',
+      promptTemplate: 'Solve. {question}',
+    });
     expect(seen).toEqual(['Solve. Q: 1+1=? A:']);
     expect(encodePrompt(tokenizer, 'x')[0]).toBe(tokenizer.bosId);
   });
@@ -139,12 +181,38 @@ describe('taskAccuracy', () => {
       }
       return null;
     };
-    expect(codeOf(() => taskAccuracy(model, tokenizer, [], answerIsVerifier, { mode: 'greedy' }))).toEqual([
+    expect(
+      codeOf(() => taskAccuracy(model, tokenizer, [], answerIsVerifier, { mode: 'greedy' })),
+    ).toEqual([
       'DATA_EMPTY',
       'taskAccuracy: no problems to evaluate; pass at least one ProblemRecord',
     ]);
-    const noBudget = codeOf(() => taskAccuracy(model, tokenizer, [problem('a', '1')], answerIsVerifier, { mode: 'greedy' }));
+    const noBudget = codeOf(() =>
+      taskAccuracy(model, tokenizer, [problem('a', '1')], answerIsVerifier, { mode: 'greedy' }),
+    );
     expect(noBudget?.[0]).toBe('USAGE');
     expect(noBudget?.[1]).toMatch(/maxNewTokens must be an integer >= 1/);
+  });
+
+  it('leaks no tensor generating from a real (tiny) tfjs model, greedy and sampled', () => {
+    const model = createTinyLM({ seed: 3 });
+    const tiny = tinyTokenizer();
+    const tasks = [problem('abc', '1', 'abcd'), problem('cab', '2', 'ab')];
+    const run = () => {
+      taskAccuracy(model, tiny, tasks, answerIsVerifier, { mode: 'greedy', batchSize: 1 });
+      return taskAccuracy(model, tiny, tasks, answerIsVerifier, {
+        mode: 'sample',
+        k: 3,
+        temperature: 1,
+        seed: 4,
+      });
+    };
+    run();
+    const before = tf.memory().numTensors;
+    const result = run();
+    expect(tf.memory().numTensors).toBe(before);
+    // The tiny model's letters never state "The answer is N": every sample is wrong.
+    expect(result).toMatchObject({ n: 6, correct: 0, accuracy: 0, stderr: 0, maxNewTokens: 5 });
+    model.dispose();
   });
 });

@@ -88,16 +88,28 @@ export function taskAccuracy(
   options: TaskAccuracyOptions,
 ): TaskAccuracy {
   const k = options.mode === 'greedy' ? 1 : (options.k ?? 1);
-  if (!Number.isInteger(k) || k < 1) throw errors.usage(`taskAccuracy: options.k must be an integer >= 1, got ${options.k}`);
-  if (problems.length === 0) throw errors.dataEmpty('taskAccuracy: no problems to evaluate; pass at least one ProblemRecord');
+  if (!Number.isInteger(k) || k < 1)
+    throw errors.usage(`taskAccuracy: options.k must be an integer >= 1, got ${options.k}`);
+  if (problems.length === 0)
+    throw errors.dataEmpty(
+      'taskAccuracy: no problems to evaluate; pass at least one ProblemRecord',
+    );
   const solutions = problems.map((p) => p.solution).filter((s): s is string => s !== undefined);
-  const maxNewTokens = options.maxNewTokens ?? (solutions.length === 0 ? 0 : answerTokenBudget(tokenizer, solutions));
+  const maxNewTokens =
+    options.maxNewTokens ?? (solutions.length === 0 ? 0 : answerTokenBudget(tokenizer, solutions));
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
-    throw errors.usage(`taskAccuracy: options.maxNewTokens must be an integer >= 1 (or the problems need solutions to size it from), got ${options.maxNewTokens ?? 'none'}`);
+    throw errors.usage(
+      `taskAccuracy: options.maxNewTokens must be an integer >= 1 (or the problems need solutions to size it from), got ${options.maxNewTokens ?? 'none'}`,
+    );
   }
   const batchSize = Math.max(1, options.batchSize ?? 16);
   const template = options.promptTemplate ?? '{question}';
-  const stopIds = [...new Set([...(tokenizer.eosId === null ? [] : [tokenizer.eosId]), ...(tokenizer.stopIds ?? [])])];
+  const stopIds = [
+    ...new Set([
+      ...(tokenizer.eosId === null ? [] : [tokenizer.eosId]),
+      ...(tokenizer.stopIds ?? []),
+    ]),
+  ];
   const temperature = options.mode === 'greedy' ? 0 : (options.temperature ?? 1);
   const topP = options.mode === 'greedy' ? 1 : (options.topP ?? 1);
 

@@ -58,12 +58,28 @@ export interface JobResult {
   interrupted: boolean;
 }
 
-/** Stage overrides must name a stage of one of the run's schedules. */
-function checkOverrides(config: LoadedConfig['config'], stageNames: Set<string>): void {
+/**
+ * Stage overrides must name a stage of one of the run's schedules. Schedules are pure functions
+ * of their options, so this runs before any tensor is made (and in `allo validate`).
+ */
+export function checkStageOverrides(loaded: LoadedConfig, registry: PluginRegistry): void {
+  const { config } = loaded;
+  if (Object.keys(config.stages ?? {}).length === 0) return;
+  const run = createRunContainer(config, registry, { seed: config.seed, runDir: null, configDir: loaded.dir });
+  const context = { seed: config.seed, runDir: null, configDir: loaded.dir, logger: createLogger('schedule'), trainSize: 1 };
+  const names = new Set(run.resolve('schedule').stages(context).map((stage) => stage.name));
+  for (const [name, baseline] of Object.entries(config.baselines ?? {})) {
+    const schedule = run.resolveSlot('schedule', { use: baseline.use, options: baseline.options }, `baselines.${name}`);
+    for (const stage of schedule.stages(context)) names.add(stage.name);
+  }
+  checkOverrides(loaded.file, config, names);
+}
+
+function checkOverrides(file: string, config: LoadedConfig['config'], stageNames: Set<string>): void {
   for (const stage of Object.keys(config.stages ?? {})) {
     if (stageNames.has(stage)) continue;
     const suggestion = didYouMean(stage, stageNames);
-    throw errors.configInvalid(`config`, [
+    throw errors.configInvalid(file, [
       {
         path: `stages.${stage}`,
         message: `no stage "${stage}" in the schedules of this run (stages: ${[...stageNames].join(', ')})`,
@@ -78,6 +94,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   const { config } = loaded;
   const logger = options.logger ?? createLogger('run');
   const context = { seed: config.seed, runDir: runDir.dir, configDir: loaded.dir };
+  checkStageOverrides(loaded, registry);
 
   const backend = await chooseBackend(config.backend, registry, context);
   runDir.update({ backend: backend.id, backendInfo: backend.info, backendSkipped: backend.skipped });
@@ -125,7 +142,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       },
     });
   }
-  checkOverrides(config, new Set(schedules.flatMap((s) => s.stages.map((stage) => stage.name))));
+  checkOverrides(loaded.file, config, new Set(schedules.flatMap((s) => s.stages.map((stage) => stage.name))));
 
   const stages: StageRecord[] = [];
   const finals = new Map<string, CausalLM>();
@@ -187,6 +204,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
 
   const evaluation: Record<string, Metrics> = {};
   const samples: SampleRecord[] = [];
+  if (signal?.aborted) interrupted = true;
   const heldOut = config.eval.split === 'validation' ? data.validation : data.eval;
   if (!interrupted && heldOut.length > 0) {
     const models: Array<[string, CausalLM]> = [['reference', reference], ...finals.entries()];
@@ -226,6 +244,6 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     eval: evaluation,
     samples,
     overlaps,
-    interrupted: interrupted || (signal?.aborted ?? false),
+    interrupted,
   };
 }

@@ -36,11 +36,9 @@ export function adamwUpdate(
   if (tf.getKernel(ADAMW_KERNEL, tf.getBackend()) !== undefined) {
     const inputs: tf.NamedTensorMap = { param: state.param, grad, m: state.m, v: state.v };
     if (mask !== null) inputs.mask = mask;
-    const [param, m, v] = tf
-      .engine()
-      .runKernel(ADAMW_KERNEL, inputs, {
-        ...hyper,
-      } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+    const [param, m, v] = tf.engine().runKernel(ADAMW_KERNEL, inputs, {
+      ...hyper,
+    } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
     return { param, m, v };
   }
   return tf.tidy(() => {

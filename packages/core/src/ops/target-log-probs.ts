@@ -17,12 +17,10 @@ export function targetLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Te
     const logitsIn = x as tf.Tensor2D;
     const targetsIn = t as tf.Tensor1D;
     if (hasKernel(TARGET_LOG_PROBS_KERNEL)) {
-      const [value, logZ] = tf
-        .engine()
-        .runKernel(TARGET_LOG_PROBS_KERNEL, {
-          logits: logitsIn,
-          targets: targetsIn,
-        }) as unknown as tf.Tensor[];
+      const [value, logZ] = tf.engine().runKernel(TARGET_LOG_PROBS_KERNEL, {
+        logits: logitsIn,
+        targets: targetsIn,
+      }) as unknown as tf.Tensor[];
       save([logitsIn, targetsIn, logZ]);
       return {
         value,
