@@ -45,7 +45,12 @@ export function keyOf(value) {
  */
 export function problemSets(config) {
   const p = config.problems;
-  const all = generateProblems({ count: p.train + p.validation + p.heldOut, operation: p.operation, carries: p.carries, seed: p.seed });
+  const all = generateProblems({
+    count: p.train + p.validation + p.heldOut,
+    operation: p.operation,
+    carries: p.carries,
+    seed: p.seed,
+  });
   return {
     train: all.slice(0, p.train),
     validation: all.slice(p.train, p.train + p.validation),
@@ -54,7 +59,16 @@ export function problemSets(config) {
 }
 
 function optimizer(lr, over = {}) {
-  return { lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maxGradNorm: 1, warmupRatio: 0.1, schedule: 'cosine', ...over };
+  return {
+    lr,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    warmupRatio: 0.1,
+    schedule: 'cosine',
+    ...over,
+  };
 }
 
 function stage(name, objective, steps, batchSize, lr, over = {}) {
@@ -75,7 +89,13 @@ function stage(name, objective, steps, batchSize, lr, over = {}) {
   };
 }
 
-const dpoObjective = (beta) => ({ type: 'dpo', beta, variant: 'sigmoid', labelSmoothing: 0, reduction: 'sum' });
+const dpoObjective = (beta) => ({
+  type: 'dpo',
+  beta,
+  variant: 'sigmoid',
+  labelSmoothing: 0,
+  reduction: 'sum',
+});
 
 /**
  * The stages of one arm. Every arm takes `compare.steps` optimizer steps in all, at one batch
@@ -85,26 +105,49 @@ const dpoObjective = (beta) => ({ type: 'dpo', beta, variant: 'sigmoid', labelSm
  */
 export function armStages(arm, compare) {
   const { steps, warmupSteps, forgetSteps, batchSize, beta, eps, lr } = compare;
-  const warmup = stage('warmup', dpoObjective(beta), warmupSteps, batchSize, lr.warmup, { discard: true });
+  const warmup = stage('warmup', dpoObjective(beta), warmupSteps, batchSize, lr.warmup, {
+    discard: true,
+  });
   const masked = { mask: { kind: 'selector', warmupStage: 'warmup' } };
   const forgetting = (n) =>
-    stage('forgetting', { type: 'npo', beta }, n, batchSize, lr.forgetting, { ...masked, data: 'rejected', tokenWeights: true });
+    stage('forgetting', { type: 'npo', beta }, n, batchSize, lr.forgetting, {
+      ...masked,
+      data: 'rejected',
+      tokenWeights: true,
+    });
   switch (arm) {
     case 'sft':
       return [];
     case 'dpo':
       return [stage('dpo', dpoObjective(beta), steps, batchSize, lr.dpo)];
     case 'dpo-top10':
-      return [warmup, stage('masked-dpo', dpoObjective(beta), steps - warmupSteps, batchSize, lr.maskedDpo, masked)];
+      return [
+        warmup,
+        stage(
+          'masked-dpo',
+          dpoObjective(beta),
+          steps - warmupSteps,
+          batchSize,
+          lr.maskedDpo,
+          masked,
+        ),
+      ];
     case 'allo':
       return [
         warmup,
         forgetting(forgetSteps),
-        stage('learning', { type: 'key-token-dpo', beta, eps, reduction: 'sum' }, steps - warmupSteps - forgetSteps, batchSize, lr.learning, {
-          ...masked,
-          init: 'previous',
-          reference: 'start',
-        }),
+        stage(
+          'learning',
+          { type: 'key-token-dpo', beta, eps, reduction: 'sum' },
+          steps - warmupSteps - forgetSteps,
+          batchSize,
+          lr.learning,
+          {
+            ...masked,
+            init: 'previous',
+            reference: 'start',
+          },
+        ),
       ];
     case 'forgetting':
       return [warmup, forgetting(steps - warmupSteps)];
@@ -115,13 +158,22 @@ export function armStages(arm, compare) {
 
 /** Plain values of every parameter, by name. */
 function valuesOf(model) {
-  return new Map(model.parameters.map((p) => [p.name, { shape: p.variable.shape, data: p.variable.dataSync().slice() }]));
+  return new Map(
+    model.parameters.map((p) => [
+      p.name,
+      { shape: p.variable.shape, data: p.variable.dataSync().slice() },
+    ]),
+  );
 }
 
 function assignValues(model, entries, file) {
   for (const p of model.parameters) {
     const entry = entries.get(p.name);
-    if (entry === undefined) throw errors.modelInvalid(file, `cached SFT weights lack parameter "${p.name}"; delete the file to train again`);
+    if (entry === undefined)
+      throw errors.modelInvalid(
+        file,
+        `cached SFT weights lack parameter "${p.name}"; delete the file to train again`,
+      );
     p.variable.assign(tf.tensor(entry.data, p.variable.shape));
   }
 }
@@ -129,9 +181,19 @@ function assignValues(model, entries, file) {
 function tokenizeSft(tokenizer, problems, maxLength) {
   return problems.map((problem) => {
     const t = tokenizeResponse(tokenizer, sftRecordOf(problem), { maxLength });
-    if (typeof t === 'string') throw errors.dataInvalid(problem.id, null, `SFT example dropped (${t}); raise maxLength above ${maxLength}`);
+    if (typeof t === 'string')
+      throw errors.dataInvalid(
+        problem.id,
+        null,
+        `SFT example dropped (${t}); raise maxLength above ${maxLength}`,
+      );
     // runSchedule trains on `train` pairs; an SFT stage reads only their chosen side.
-    return { id: t.id, promptIds: t.promptIds, chosenIds: t.responseIds, rejectedIds: t.responseIds };
+    return {
+      id: t.id,
+      promptIds: t.promptIds,
+      chosenIds: t.responseIds,
+      rejectedIds: t.responseIds,
+    };
   });
 }
 
@@ -139,7 +201,11 @@ function resolver(config, context) {
   const ratio = config.compare.maskRatio;
   return {
     neuronSelector: () => createUpdateMagnitudeSelector({ ratio, exclude: 0, ...SCOPE }, context),
-    tokenScorer: () => createImplicitRewardScorer({ mode: 'top-q', q: config.compare.tokenShare, temperature: 0.1, batchSize: 16 }, context),
+    tokenScorer: () =>
+      createImplicitRewardScorer(
+        { mode: 'top-q', q: config.compare.tokenShare, temperature: 0.1, batchSize: 16 },
+        context,
+      ),
   };
 }
 
@@ -161,13 +227,19 @@ export async function sftModel(config, runDir, sets, logger) {
   const { steps, batchSize, lr, seed } = config.sft;
   const events = new EventBus();
   events.on('step:end', (e) => {
-    if (e.step % 50 === 0 || e.step === e.totalSteps) logger.info(`SFT step ${e.step}/${e.totalSteps}: loss ${e.metrics.loss.toFixed(3)}`);
+    if (e.step % 50 === 0 || e.step === e.totalSteps)
+      logger.info(`SFT step ${e.step}/${e.totalSteps}: loss ${e.metrics.loss.toFixed(3)}`);
   });
   const result = await runSchedule({
     policy: model,
     tokenizer,
     train: tokenizeSft(tokenizer, sets.train, config.maxLength),
-    stages: [stage('sft', { type: 'sft', reduction: 'mean' }, steps, batchSize, lr, { data: 'chosen', optimizer: optimizer(lr, { weightDecay: 0 }) })],
+    stages: [
+      stage('sft', { type: 'sft', reduction: 'mean' }, steps, batchSize, lr, {
+        data: 'chosen',
+        optimizer: optimizer(lr, { weightDecay: 0 }),
+      }),
+    ],
     resolve: resolver(config, { logger, seed, runDir, configDir: runDir }),
     events,
     logger,
@@ -176,11 +248,23 @@ export async function sftModel(config, runDir, sets, logger) {
   });
   model.dispose();
   await writeSafetensors(file, valuesOf(result.final));
-  return { model: result.final, tokenizer, seconds: (performance.now() - started) / 1000, cached: false };
+  return {
+    model: result.final,
+    tokenizer,
+    seconds: (performance.now() - started) / 1000,
+    cached: false,
+  };
 }
 
 /** k samples per training problem from the SFT model, labelled and paired by the self-sampled loader (cached). */
-export async function samplePairs(config, runDir, sets, policy, logger, verifier = arithmeticVerifier) {
+export async function samplePairs(
+  config,
+  runDir,
+  sets,
+  policy,
+  logger,
+  verifier = arithmeticVerifier,
+) {
   const started = performance.now();
   const s = config.sampling;
   const source = {
@@ -206,7 +290,14 @@ export async function samplePairs(config, runDir, sets, policy, logger, verifier
     problems: 0,
     cache: true,
   });
-  const context = { logger, seed: s.seed, runDir, configDir: runDir, model: policy.model, tokenizer: policy.tokenizer };
+  const context = {
+    logger,
+    seed: s.seed,
+    runDir,
+    configDir: runDir,
+    model: policy.model,
+    tokenizer: policy.tokenizer,
+  };
   const pairs = [];
   const rejected = [];
   const tokenizeOptions = { maxLength: config.maxLength };
@@ -215,11 +306,21 @@ export async function samplePairs(config, runDir, sets, policy, logger, verifier
       const t = tokenizePair(policy.tokenizer, record, tokenizeOptions);
       if (typeof t !== 'string') pairs.push(t);
     } else if (record.kind === 'rejected') {
-      const t = tokenizeResponse(policy.tokenizer, { id: record.id, prompt: record.prompt, response: record.rejected }, tokenizeOptions);
+      const t = tokenizeResponse(
+        policy.tokenizer,
+        { id: record.id, prompt: record.prompt, response: record.rejected },
+        tokenizeOptions,
+      );
       if (typeof t !== 'string') rejected.push(t);
     }
   }
-  return { pairs, rejected, stats: { ...loader.stats }, cached: loader.stats.samples === 0, seconds: (performance.now() - started) / 1000 };
+  return {
+    pairs,
+    rejected,
+    stats: { ...loader.stats },
+    cached: loader.stats.samples === 0,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Greedy accuracy of a model on problems. */
@@ -229,7 +330,13 @@ export function greedyAccuracy(config, model, tokenizer, problems, verifier = ar
     maxNewTokens: config.maxNewTokens,
     batchSize: config.eval.batchSize,
   });
-  return { accuracy: r.accuracy, stderr: r.stderr, n: r.n, correct: r.correct, truncated: r.truncated };
+  return {
+    accuracy: r.accuracy,
+    stderr: r.stderr,
+    n: r.n,
+    correct: r.correct,
+    truncated: r.truncated,
+  };
 }
 
 /** Trains one arm from the SFT model with one seed; returns the trained model (caller disposes). */
@@ -274,12 +381,25 @@ export async function runComparison(config, runDir, options = {}) {
   times.sft = sft.seconds;
   try {
     const sftHeldOut = greedyAccuracy(config, sft.model, sft.tokenizer, sets.heldOut, verifier);
-    const sftValidation = greedyAccuracy(config, sft.model, sft.tokenizer, sets.validation, verifier);
-    logger.info(`SFT model: validation greedy accuracy ${sftValidation.accuracy.toFixed(3)} (n = ${sftValidation.n}), held-out ${sftHeldOut.accuracy.toFixed(3)} ± ${sftHeldOut.stderr.toFixed(3)} (n = ${sftHeldOut.n})`);
+    const sftValidation = greedyAccuracy(
+      config,
+      sft.model,
+      sft.tokenizer,
+      sets.validation,
+      verifier,
+    );
+    logger.info(
+      `SFT model: validation greedy accuracy ${sftValidation.accuracy.toFixed(3)} (n = ${sftValidation.n}), held-out ${sftHeldOut.accuracy.toFixed(3)} ± ${sftHeldOut.stderr.toFixed(3)} (n = ${sftHeldOut.n})`,
+    );
     const data = await samplePairs(config, runDir, sets, sft, logger, verifier);
     times.sampling = data.seconds;
-    if (data.pairs.length === 0) throw errors.dataEmpty('examples/math: self-sampling gave no pair (every problem all right or all wrong); change sft.steps or sampling.temperature');
-    logger.info(`pairs: ${data.pairs.length} pairs, ${data.rejected.length} wrong responses from ${data.stats.problems || config.sampling.problems} problems`);
+    if (data.pairs.length === 0)
+      throw errors.dataEmpty(
+        'examples/math: self-sampling gave no pair (every problem all right or all wrong); change sft.steps or sampling.temperature',
+      );
+    logger.info(
+      `pairs: ${data.pairs.length} pairs, ${data.rejected.length} wrong responses from ${data.stats.problems || config.sampling.problems} problems`,
+    );
 
     const arms = {};
     const started = performance.now();
@@ -292,7 +412,10 @@ export async function runComparison(config, runDir, options = {}) {
         }
         const model = await trainArm(arm, config, config.compare, sft, data, seed, logger);
         try {
-          perSeed.push({ seed, ...greedyAccuracy(config, model, sft.tokenizer, sets.heldOut, verifier) });
+          perSeed.push({
+            seed,
+            ...greedyAccuracy(config, model, sft.tokenizer, sets.heldOut, verifier),
+          });
         } finally {
           model.dispose();
         }
@@ -305,7 +428,12 @@ export async function runComparison(config, runDir, options = {}) {
     return {
       sft: sftHeldOut,
       sftValidation,
-      data: { pairs: data.pairs.length, rejected: data.rejected.length, sampling: data.stats, cached: data.cached },
+      data: {
+        pairs: data.pairs.length,
+        rejected: data.rejected.length,
+        sampling: data.stats,
+        cached: data.cached,
+      },
       arms,
       times,
     };
@@ -358,7 +486,9 @@ export function formatTable(result) {
   ];
   for (const [arm, row] of Object.entries(result.arms)) {
     const seeds = row.seeds.map((s) => s.accuracy.toFixed(3)).join(' ');
-    lines.push(`${arm.padEnd(12)} ${row.mean.toFixed(3)} ± ${row.stderr.toFixed(3)}                       ${seeds}`);
+    lines.push(
+      `${arm.padEnd(12)} ${row.mean.toFixed(3)} ± ${row.stderr.toFixed(3)}                       ${seeds}`,
+    );
   }
   return lines.join('\n');
 }
@@ -366,7 +496,10 @@ export function formatTable(result) {
 /** A small self-contained HTML table of the result. */
 export function htmlTable(result) {
   const rows = Object.entries(result.arms)
-    .map(([arm, row]) => `<tr><td>${arm}</td><td>${row.mean.toFixed(3)} ± ${row.stderr.toFixed(3)}</td><td>${row.seeds.map((s) => `${s.accuracy.toFixed(3)} ± ${s.stderr.toFixed(3)}`).join('<br>')}</td></tr>`)
+    .map(
+      ([arm, row]) =>
+        `<tr><td>${arm}</td><td>${row.mean.toFixed(3)} ± ${row.stderr.toFixed(3)}</td><td>${row.seeds.map((s) => `${s.accuracy.toFixed(3)} ± ${s.stderr.toFixed(3)}`).join('<br>')}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <meta charset="utf-8">

@@ -48,7 +48,9 @@ const toyVerifier = {
 describe('examples/math pipeline at tiny sizes', () => {
   it('splits disjoint problem sets from the problem seed', () => {
     const sets = problemSets(tiny);
-    const prompts = [...sets.train, ...sets.validation, ...sets.heldOut].map((p: { prompt: string }) => p.prompt);
+    const prompts = [...sets.train, ...sets.validation, ...sets.heldOut].map(
+      (p: { prompt: string }) => p.prompt,
+    );
     expect(new Set(prompts).size).toBe(10);
     expect([sets.train.length, sets.validation.length, sets.heldOut.length]).toEqual([4, 2, 4]);
   });

@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { createNativeBackend } from '@allo/backend-native';
 import { createLogger, writeFileAtomic, writeOut } from '@allo/core';
 
-import { formatTable, htmlTable, readConfig, runComparison, tuneLearningRates } from './pipeline.mjs';
+import {
+  formatTable,
+  htmlTable,
+  readConfig,
+  runComparison,
+  tuneLearningRates,
+} from './pipeline.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -32,7 +38,10 @@ logger.info(`backend: ${backend.description}`);
 
 if (process.argv.includes('--tune')) {
   const tuned = await tuneLearningRates(config, runDir, config.tune.grid, logger);
-  await writeFileAtomic(path.join(runDir, 'tune.json'), `${JSON.stringify({ config: configFile, ...tuned }, null, 2)}\n`);
+  await writeFileAtomic(
+    path.join(runDir, 'tune.json'),
+    `${JSON.stringify({ config: configFile, ...tuned }, null, 2)}\n`,
+  );
   writeOut(`chosen learning rates: ${JSON.stringify(tuned.chosen)}\n`);
 } else {
   const result = await runComparison(config, runDir, { logger });
@@ -41,5 +50,7 @@ if (process.argv.includes('--tune')) {
   const record = { config, backend: backend.name, seconds, ...result };
   await writeFileAtomic(path.join(runDir, 'eval.json'), `${JSON.stringify(record, null, 2)}\n`);
   await writeFileAtomic(path.join(runDir, 'report.html'), htmlTable(result));
-  writeOut(`${table}\n\nbackend ${backend.name}; ${seconds.toFixed(0)} s in all (SFT ${result.times.sft.toFixed(0)} s, sampling ${result.times.sampling.toFixed(0)} s, arms ${result.times.arms.toFixed(0)} s)\nwrote ${path.join(runDir, 'eval.json')} and report.html\n`);
+  writeOut(
+    `${table}\n\nbackend ${backend.name}; ${seconds.toFixed(0)} s in all (SFT ${result.times.sft.toFixed(0)} s, sampling ${result.times.sampling.toFixed(0)} s, arms ${result.times.arms.toFixed(0)} s)\nwrote ${path.join(runDir, 'eval.json')} and report.html\n`,
+  );
 }

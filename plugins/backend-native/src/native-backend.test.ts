@@ -204,12 +204,10 @@ describe('AlloTargetLogProbs and AlloTargetLogProbsGrad', () => {
       [0, Math.log(3)],
       [2, 2],
     ]);
-    const [value, logZ] = tf
-      .engine()
-      .runKernel('AlloTargetLogProbs', {
-        logits,
-        targets: tf.tensor1d([1, 0], 'int32'),
-      }) as tf.Tensor[];
+    const [value, logZ] = tf.engine().runKernel('AlloTargetLogProbs', {
+      logits,
+      targets: tf.tensor1d([1, 0], 'int32'),
+    }) as tf.Tensor[];
     const v = value.dataSync();
     expect(v[0]).toBeCloseTo(Math.log(3 / 4), 6);
     expect(v[1]).toBeCloseTo(Math.log(0.5), 6);

@@ -25,7 +25,7 @@ export interface EvalConfig {
   batchSize: number;
   /** Beta of the reported implicit rewards. */
   beta: number;
-  /** Responses sampled per model for the KL estimate (0 turns it off). */
+  /** Held-out prompts sampled once each for the KL estimate (0 turns it off). */
   klSamples: number;
   /** Tokens per sampled response (KL estimate and the report's samples). */
   maxNewTokens: number;
@@ -195,7 +195,7 @@ function buildCoreSchema(): Record<string, unknown> {
             minimum: 0,
             default: 8,
             description:
-              'responses sampled per model for the KL estimate to the reference; 0 turns it off',
+              'held-out prompts whose sampled responses (one each, temperature 1) estimate each model’s KL to the reference; 0 turns it off',
           },
           maxNewTokens: {
             type: 'integer',

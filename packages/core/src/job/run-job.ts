@@ -216,7 +216,11 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
         metrics['kl/reference'] =
           model === reference
             ? 0
-            : await klToReference(model, reference, prompts, { samples: config.eval.klSamples, maxNewTokens: config.eval.maxNewTokens, seed: config.seed });
+            : await klToReference(model, reference, prompts.slice(0, config.eval.klSamples), {
+                samples: 1,
+                maxNewTokens: config.eval.maxNewTokens,
+                seed: config.seed,
+              });
       }
       evaluation[name] = metrics;
       events.emit('eval:end', { model: name, metrics });
