@@ -23,11 +23,12 @@ Exit status: 0 on success, 2 on a usage or config error, 1 on a failure while ru
 export const RUN_HELP = `Usage: allo run [config] [--out DIR] [--seed N] [--quiet] [--json]
 
 Runs the config's schedule (and its baselines), evaluates every model on the held-out pairs,
-and writes a run directory: config.json, run.json, metrics.jsonl, eval.json, report.html,
-checkpoints/<stage>/ (Hugging Face format) and masks/<stage>.safetensors.
+and writes a run directory: config.json, run.json, metrics.jsonl, eval.json, summary.json,
+report.html, checkpoints/<model>/<stage>/ (Hugging Face format), masks/<model>-<stage>.safetensors
+and cache/ (reference log-probs, reused by a later run with the same weights and data).
 
   config        JSON or YAML file merged over the embedded default (omit for the default run)
-  --out DIR     run directory (default runs/<name>-<timestamp>/)
+  --out DIR     run directory, new or empty (default runs/<name>-<timestamp>/)
   --seed N      overrides the config's seed
   --quiet       no progress bars, only the final table
   --json        one JSON event per line on stdout, for scripts and CI

@@ -203,7 +203,7 @@ describe('the plugin declaration', () => {
 
 describe('registration', () => {
   it('validates its options with defaults and binds a loader under the dataset token', () => {
-    const ajv = new Ajv({ useDefaults: true, allErrors: true });
+    const ajv = new Ajv({ formats: { path: true }, useDefaults: true, allErrors: true });
     const validate = ajv.compile(jsonlPairsPlugin.optionsSchema);
     const options: Record<string, unknown> = { path: 'x.jsonl' };
     expect(validate(options)).toBe(true);

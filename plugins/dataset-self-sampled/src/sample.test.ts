@@ -239,7 +239,7 @@ describe('self-sampling from stories260K with a toy verifier', () => {
 
 describe('registration', () => {
   it('validates its options with defaults and binds a loader under the dataset token', () => {
-    const ajv = new Ajv({ useDefaults: true, allErrors: true });
+    const ajv = new Ajv({ formats: { path: true }, useDefaults: true, allErrors: true });
     const validate = ajv.compile(selfSampledPlugin.optionsSchema);
     const options: Record<string, unknown> = { path: 'x.jsonl' };
     expect(validate(options)).toBe(true);

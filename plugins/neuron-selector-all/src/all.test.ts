@@ -15,7 +15,7 @@ const context: PluginContext = {
   runDir: null,
   configDir: '.',
 };
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(
+const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
   allPlugin.optionsSchema,
 );
 

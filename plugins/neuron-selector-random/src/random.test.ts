@@ -15,7 +15,7 @@ import {
 } from './random.js';
 import type { RandomSelectorOptions } from './random.js';
 
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(
+const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
   randomPlugin.optionsSchema,
 );
 

@@ -21,7 +21,7 @@ const context: PluginContext = {
   runDir: null,
   configDir: assetPath('stories260K'),
 };
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(
+const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
   rewardModelPlugin.optionsSchema,
 );
 const TEMPLATE = 'Story: {prompt}\nGood ending: {chosen}\nBad ending: {rejected}\nRewrite:';

@@ -53,7 +53,7 @@ describe('uniform scorer', () => {
   });
 
   it('takes no options and registers under the token', () => {
-    const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(
+    const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
       uniformPlugin.optionsSchema,
     );
     expect(validate({})).toBe(true);

@@ -17,7 +17,9 @@ const names = KINDS.map((kind) => `gen-${kind.replace(/[A-Z]/g, (c) => `-${c.toL
 
 function run(command: string, args: string[]): { status: number | null; output: string } {
   const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ALLO_LOG_LEVEL: 'warn' } });
-  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+  // eslint-disable-next-line no-control-regex
+  const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+  return { status: result.status, output: plain(`${result.stdout}\n${result.stderr}`) };
 }
 
 describe('plugin generator', () => {
@@ -49,7 +51,7 @@ describe('plugin generator', () => {
     expect(tests.status).toBe(0);
 
     const config = path.join(root, area, 'config.json');
-    writeFileSync(config, JSON.stringify({ plugins: dirs.map((d) => path.relative(path.dirname(config), path.join(root, d))) }));
+    writeFileSync(config, JSON.stringify({ plugins: dirs.map((d) => `./${path.relative(path.dirname(config), path.join(root, d))}`) }));
     const listed = run(process.execPath, ['packages/cli/bin/allo.js', 'plugins', '--config', config, '--json']);
     expect(listed.status).toBe(0);
     const plugins = JSON.parse(listed.output.slice(0, listed.output.lastIndexOf(']') + 1)) as Array<{ id: string; kind: string }>;
@@ -63,7 +65,7 @@ describe('plugin generator', () => {
     writeFileSync(
       config,
       JSON.stringify({
-        plugins: dirs.map((d) => path.relative(path.dirname(config), path.join(root, d))),
+        plugins: dirs.map((d) => `./${path.relative(path.dirname(config), path.join(root, d))}`),
         backend: { use: backend },
         model: { use: model, options: { path: path.join(root, 'assets/stories260K/stories260K.bin') } },
         dataset: { use: dataset, options: { pairs: Array.from({ length: 8 }, (_, i) => story(i)) } },

@@ -207,7 +207,7 @@ export class ${pascal(n)} implements DatasetLoader {
     type: 'object',
     properties: {
       path: { type: 'string', format: 'path', description: 'the llama2.c .bin checkpoint' },
-      tokenizer: { type: 'string', format: 'path', description: 'tokenizer.bin (default: found beside the checkpoint)' },
+      tokenizer: { type: 'string', format: 'path', default: '', description: 'tokenizer.bin (empty: found beside the checkpoint)' },
     },
     required: ['path'],
     additionalProperties: false,
@@ -377,10 +377,14 @@ Use it from a config:
   const example = { $schema: `${up}allo.schema.json`, name: `example-${name}`, plugins: [`../../${dir}`] };
   example[slot] = { use: name, options: {} };
   if (kind === 'model') example[slot].options = { path: '../../assets/stories260K/stories260K.bin' };
-  if (kind !== 'schedule') example.schedule = { use: 'dpo', options: { steps: 4, batchSize: 4 } };
-  else example.schedule.options = { steps: 4, batchSize: 4 };
-  example.baselines = {};
-  example.data = { limit: 48, eval: 16 };
+  const small = { steps: 4, batchSize: 4, lr: 0.0003 };
+  if (kind === 'schedule') example.schedule.options = small;
+  else if (kind === 'neuronSelector') example.schedule = { use: 'dpo', options: { ...small, masked: true, warmup: small } };
+  else if (kind === 'tokenScorer') example.schedule = { use: 'allo', options: { warmup: small, forgetting: small, learning: small } };
+  else example.schedule = { use: 'dpo', options: small };
+  example.baselines = { dpo: null };
+  example.data = { limit: 48, maxLength: 160, eval: 8, validation: 0 };
+  example.eval = { klSamples: 4, maxNewTokens: 16, showSamples: 1 };
   files[`examples/${name}/config.json`] = `${JSON.stringify(example, null, 2)}\n`;
   files[`examples/${name}/README.md`] = `# example: ${name}\n\nRuns a short job with the \`${name}\` ${kind} plugin (${spec.summary}).\n\n    npx nx run example-${name}:run\n`;
   files[`examples/${name}/project.json`] = `${JSON.stringify(
@@ -390,7 +394,7 @@ Use it from a config:
       targets: {
         run: {
           dependsOn: [],
-          command: `npx tsc -b ${dir} && node packages/cli/bin/allo.js run examples/${name}/config.json --out runs/example-${name} --quiet`,
+          command: `npx tsc -b ${dir} && node packages/cli/bin/allo.js run examples/${name}/config.json`,
           options: { cwd: '{workspaceRoot}' },
         },
       },

@@ -80,7 +80,7 @@ describe('allo run', () => {
     expect(metrics[0].loss).toBeCloseTo(Math.LN2, 5);
 
     const run = JSON.parse(readFileSync(path.join(first, 'run.json'), 'utf8'));
-    expect(run).toMatchObject({ name: 'tiny', seed: 0, status: 'ok', backend: 'cpu' });
+    expect(run).toMatchObject({ name: 'tiny', seed: 42, status: 'ok', backend: 'cpu' });
     expect(run.data.kept.eval).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(path.join(first, 'config.json'), 'utf8')).schedule.use).toBe('allo');
     expect(readdirSync(path.join(first, 'masks')).sort()).toEqual(['allo-forgetting.safetensors', 'allo-learning.safetensors']);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { EventBus, RunDirectory, chooseRunDir, createLogger, errors, loadConfig, runJob, writeOut } from '@allo/core';
+import { EventBus, RunDirectory, assertFreshRunDir, checkStageOverrides, chooseRunDir, createLogger, errors, loadConfig, runJob, writeOut } from '@allo/core';
 
 import { builtinRegistry } from '../builtins.js';
 import { defaultLayer } from '../defaults.js';
@@ -48,11 +48,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.seed !== undefined) config.seed = Number(values.seed);
   if (values.out !== undefined) config.out = path.resolve(values.out);
 
+  // Config problems that need the schedules are found before a run directory exists.
+  checkStageOverrides(loaded, registry);
   const mode: DisplayMode = values.json ? 'json' : values.quiet ? 'quiet' : 'bars';
   const events = new EventBus();
   const close = attachDisplay(events, mode);
   const logger = createLogger('allo');
   const dir = chooseRunDir(config.out, config.name, process.cwd());
+  assertFreshRunDir(dir);
   const runDir = new RunDirectory(dir, { name: config.name, seed: config.seed, versions: versions(), backend: null }, config);
   logger.info(`run directory: ${dir}`);
 

@@ -24,6 +24,11 @@ export interface ConfigLayer {
 
 export interface LoadedConfig {
   config: AlloConfig;
+  /**
+   * Stage overrides that came from the default layer, not the user's file: they are dropped,
+   * not reported, when the user's schedules have no such stage.
+   */
+  inheritedStages: string[];
   /** The user's file, or the default's when none was given. */
   file: string;
   dir: string;
@@ -138,14 +143,38 @@ export async function loadConfig(
   }
   resolveLayerPaths({ ...defaults, data: base }, registry);
   let merged: Json = base;
+  const inheritedStages: string[] = [];
   if (user !== null) {
     const over = structuredClone(user.data);
     resolveLayerPaths({ ...user, data: over }, registry);
     delete over.$schema;
     merged = mergeConfig(base, over);
+    const keys = (value: Json | undefined) =>
+      typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+    const own = new Set(keys(over.stages));
+    inheritedStages.push(...keys(base.stages).filter((stage) => !own.has(stage)));
+    // A baseline inherited from the default that carries the name of the user's own schedule
+    // (`{ "schedule": { "use": "dpo" } }` against the default's `dpo` baseline) is the same
+    // experiment twice, and would share its name in eval.json: it is dropped.
+    const result = merged as Record<string, Json>;
+    const schedule = result.schedule as { use?: unknown } | undefined;
+    const baselines = result.baselines as Record<string, Json> | undefined;
+    const ownBaselines = new Set(keys(over.baselines));
+    if (typeof schedule?.use === 'string' && baselines !== undefined && schedule.use in baselines && !ownBaselines.has(schedule.use)) {
+      delete baselines[schedule.use];
+    }
   }
   const issues = validateConfig(merged, registry);
+  const config = merged as unknown as AlloConfig;
+  for (const name of Object.keys(config.baselines ?? {})) {
+    if (name === config.schedule?.use || name === 'reference') {
+      issues.push({
+        path: `baselines.${name}`,
+        message: `the name "${name}" is already the ${name === 'reference' ? 'reference model' : "run's schedule"} in eval.json and checkpoints/; rename this baseline (or remove it with null)`,
+      });
+    }
+  }
   const file = user?.file ?? defaults.file;
   if (issues.length > 0) throw errors.configInvalid(file, issues);
-  return { config: merged as unknown as AlloConfig, file, dir: user?.dir ?? defaults.dir };
+  return { config, file, dir: user?.dir ?? defaults.dir, inheritedStages };
 }

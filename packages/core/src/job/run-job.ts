@@ -72,6 +72,8 @@ export function checkStageOverrides(loaded: LoadedConfig, registry: PluginRegist
     const schedule = run.resolveSlot('schedule', { use: baseline.use, options: baseline.options }, `baselines.${name}`);
     for (const stage of schedule.stages(context)) names.add(stage.name);
   }
+  // Overrides inherited from the default run belong to its schedule: dropped when absent here.
+  for (const stage of loaded.inheritedStages ?? []) if (!names.has(stage)) delete config.stages[stage];
   checkOverrides(loaded.file, config, names);
 }
 

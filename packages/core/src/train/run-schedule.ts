@@ -274,6 +274,9 @@ export async function runSchedule(inputs: TrainingInputs): Promise<ScheduleResul
           tokens: metrics.tokens,
           seconds: (performance.now() - stepStart) / 1000,
         });
+        // Yield to the event loop, so that a Ctrl-C (a signal handler, a macrotask) is seen
+        // after this step rather than after the whole stage.
+        await new Promise((resolve) => setImmediate(resolve));
         if (inputs.signal?.aborted) {
           interrupted = true;
           break;
