@@ -1,4 +1,4 @@
-// The main job end to end on real input (stories260K, HH-RLHF), tiny: every file of the run
+// The main job end to end on real input (stories260K, story preference pairs), tiny: every file of the run
 // directory, the eval table's models, determinism on the cpu backend, and Ctrl-C.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,13 @@ import { setLogSinks } from '@allo/core';
 
 import { main } from '../main.js';
 
+// Short real story pairs keep the pure-JS cpu backend (the determinism reference) quick.
+const pairs = path.resolve(__dirname, '../../../../examples/dataset-jsonl-pairs/pairs.jsonl');
 const tiny = {
   name: 'tiny',
   backend: { use: 'cpu' },
-  data: { limit: 40, maxLength: 128, maxPromptLength: 64, eval: 6 },
+  dataset: { use: 'jsonl-pairs', options: { path: pairs } },
+  data: { maxLength: 96, maxPromptLength: 64, eval: 6, validation: 0 },
   schedule: {
     use: 'allo',
     options: {
@@ -98,7 +101,7 @@ describe('allo run', () => {
 
   it('stops after the current step on SIGINT and leaves a valid run directory with the last finished stage', async () => {
     const options = { ...tiny.schedule.options, learning: { steps: 200, lr: 0.001, batchSize: 2 } };
-    const { file, dir } = writeConfig({ ...tiny, baselines: { dpo: null }, schedule: { use: 'allo', options } });
+    const { file, dir } = writeConfig({ ...tiny, backend: { use: 'auto' }, baselines: { dpo: null }, schedule: { use: 'allo', options } });
     const out = path.join(dir, 'run');
     const timer = setInterval(() => {
       const metricsFile = path.join(out, 'metrics.jsonl');
