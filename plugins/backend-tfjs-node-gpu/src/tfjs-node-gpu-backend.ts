@@ -1,61 +1,20 @@
-// The `tfjs-node-gpu` backend plugin: @tensorflow/tfjs-node-gpu (libtensorflow with CUDA). An optional install, never a
-// dependency: its install step downloads a binary, which fails where that is not reachable. It is
-// loaded with a dynamic import only, so allo runs whether or not it is there.
-import { cpus } from 'node:os';
+// The `tfjs-node-gpu` backend plugin: @tensorflow/tfjs-node-gpu (libtensorflow with CUDA). An
+// optional install, never a dependency, loaded with a dynamic import only; the loading logic is
+// the tfjs-node plugin's, for another package.
+import { bindFactory, definePlugin } from '@allo/core';
+import type { Backend } from '@allo/core';
+import { createTensorflowBackend } from '@allo/backend-tfjs-node';
+import type { Importer } from '@allo/backend-tfjs-node';
 
-import * as tf from '@tensorflow/tfjs-core';
-import { bindFactory, definePlugin, errors } from '@allo/core';
-import type { Backend, BackendInfo } from '@allo/core';
+export type { Importer };
 
 export const PACKAGE_NAME = '@tensorflow/tfjs-node-gpu';
 
-/** Imports a module by name; tests pass a stand-in. */
-export type Importer = (specifier: string) => Promise<unknown>;
-
-const defaultImporter: Importer = (specifier) => import(specifier);
-
-function notLoadable(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  if (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-    message.includes(PACKAGE_NAME)
-  ) {
-    return `${PACKAGE_NAME} is not installed (npm install ${PACKAGE_NAME})`;
-  }
-  return `${PACKAGE_NAME} is installed but does not load (${message}); reinstall it with npm install ${PACKAGE_NAME}`;
-}
-
-export function createTfjsNodeGpuBackend(importer: Importer = defaultImporter): Backend {
-  let loaded: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
-  const load = () =>
-    (loaded ??= importer(PACKAGE_NAME).then(
-      () => ({ ok: true as const }),
-      (error: unknown) => ({ ok: false as const, reason: notLoadable(error) }),
-    ));
-
-  return {
-    available: load,
-
-    async initialise(): Promise<BackendInfo> {
-      const result = await load();
-      if (!result.ok) throw errors.backendUnavailable('tfjs-node-gpu', result.reason);
-      // The package registers the `tensorflow` backend in the tfjs-core it imports; it is the
-      // same engine as allo's only when both resolve to one tfjs-core 4.22 install.
-      if (tf.findBackendFactory('tensorflow') == null || !(await tf.setBackend('tensorflow'))) {
-        throw errors.backendUnavailable(
-          'tfjs-node-gpu',
-          `${PACKAGE_NAME} loaded but registered no "tensorflow" backend in allo's @tensorflow/tfjs-core ${tf.version_core}; install the ${PACKAGE_NAME} release built on tfjs-core ${tf.version_core}`,
-        );
-      }
-      await tf.ready();
-      return {
-        name: 'tensorflow',
-        description: `${PACKAGE_NAME}: libtensorflow with CUDA`,
-        capabilities: { gpu: true, nativeMatMul: true, threads: cpus().length, float64: false },
-      };
-    },
-  };
+export function createTfjsNodeGpuBackend(importer?: Importer): Backend {
+  return createTensorflowBackend(
+    { id: 'tfjs-node-gpu', packageName: PACKAGE_NAME, device: 'GPU (CUDA)', gpu: true },
+    importer,
+  );
 }
 
 export const tfjsNodeGpuBackendPlugin = definePlugin<'backend', Record<string, never>>({

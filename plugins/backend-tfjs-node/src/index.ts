@@ -1,3 +1,8 @@
 // Public names of @allo/backend-tfjs-node.
-export { PACKAGE_NAME, createTfjsNodeBackend, tfjsNodeBackendPlugin } from './tfjs-node-backend.js';
-export type { Importer } from './tfjs-node-backend.js';
+export {
+  PACKAGE_NAME,
+  createTensorflowBackend,
+  createTfjsNodeBackend,
+  tfjsNodeBackendPlugin,
+} from './tfjs-node-backend.js';
+export type { Importer, TensorflowPackage } from './tfjs-node-backend.js';

@@ -14,7 +14,15 @@ export type Importer = (specifier: string) => Promise<unknown>;
 
 const defaultImporter: Importer = (specifier) => import(specifier);
 
-function notLoadable(error: unknown): string {
+/** What differs between the libtensorflow packages: their name, plugin id and device. */
+export interface TensorflowPackage {
+  id: string;
+  packageName: string;
+  device: string;
+  gpu: boolean;
+}
+
+function notLoadable(PACKAGE_NAME: string, error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   if (
@@ -26,12 +34,17 @@ function notLoadable(error: unknown): string {
   return `${PACKAGE_NAME} is installed but does not load (${message}); reinstall it with npm install ${PACKAGE_NAME}`;
 }
 
-export function createTfjsNodeBackend(importer: Importer = defaultImporter): Backend {
+/** A Backend over one of the libtensorflow packages, loaded by a dynamic import only. */
+export function createTensorflowBackend(
+  target: TensorflowPackage,
+  importer: Importer = defaultImporter,
+): Backend {
+  const { id, packageName: PACKAGE_NAME } = target;
   let loaded: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
   const load = () =>
     (loaded ??= importer(PACKAGE_NAME).then(
       () => ({ ok: true as const }),
-      (error: unknown) => ({ ok: false as const, reason: notLoadable(error) }),
+      (error: unknown) => ({ ok: false as const, reason: notLoadable(PACKAGE_NAME, error) }),
     ));
 
   return {
@@ -39,23 +52,35 @@ export function createTfjsNodeBackend(importer: Importer = defaultImporter): Bac
 
     async initialise(): Promise<BackendInfo> {
       const result = await load();
-      if (!result.ok) throw errors.backendUnavailable('tfjs-node', result.reason);
+      if (!result.ok) throw errors.backendUnavailable(id, result.reason);
       // The package registers the `tensorflow` backend in the tfjs-core it imports; it is the
       // same engine as allo's only when both resolve to one tfjs-core 4.22 install.
       if (tf.findBackendFactory('tensorflow') == null || !(await tf.setBackend('tensorflow'))) {
         throw errors.backendUnavailable(
-          'tfjs-node',
+          id,
           `${PACKAGE_NAME} loaded but registered no "tensorflow" backend in allo's @tensorflow/tfjs-core ${tf.version_core}; install the ${PACKAGE_NAME} release built on tfjs-core ${tf.version_core}`,
         );
       }
       await tf.ready();
       return {
         name: 'tensorflow',
-        description: `${PACKAGE_NAME}: libtensorflow on the CPU`,
-        capabilities: { gpu: false, nativeMatMul: true, threads: cpus().length, float64: false },
+        description: `${PACKAGE_NAME}: libtensorflow on the ${target.device}`,
+        capabilities: {
+          gpu: target.gpu,
+          nativeMatMul: true,
+          threads: cpus().length,
+          float64: false,
+        },
       };
     },
   };
+}
+
+export function createTfjsNodeBackend(importer: Importer = defaultImporter): Backend {
+  return createTensorflowBackend(
+    { id: 'tfjs-node', packageName: PACKAGE_NAME, device: 'CPU', gpu: false },
+    importer,
+  );
 }
 
 export const tfjsNodeBackendPlugin = definePlugin<'backend', Record<string, never>>({

@@ -6,6 +6,10 @@ import '@tensorflow/tfjs-backend-cpu';
 export async function useCpuBackend(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
+  // The cpu backend prints a suggestion to install tfjs-node on its first tensor write unless
+  // its private firstUse flag is cleared (what @allo/backend-cpu does for runs).
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if ('firstUse' in backend) backend.firstUse = false;
 }
 
 /** Runs fn and returns how many tensors it left behind (0 for a leak-free function). */
