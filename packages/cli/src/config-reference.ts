@@ -6,6 +6,7 @@ import type { PluginRegistry } from '@allo/core';
 type Schema = Record<string, unknown>;
 
 function typeOf(schema: Schema): string {
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as Schema[]).map(typeOf).join(' or ');
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (Array.isArray(schema.type)) return schema.type.join(' \\| ');
   if (typeof schema.type === 'string') {

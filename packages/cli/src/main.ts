@@ -60,7 +60,10 @@ export async function main(argv: string[]): Promise<number> {
       // A file-system error outside the product's own checks: one line naming the path.
       logger.error(`IO: ${system.path}: ${system.code} (${system.message.replace(/^[A-Z]+: /, '').split(',')[0]})`);
     }
-    else if (code === 2) logger.error(`${(error as Error).message} (allo ${name} --help)`);
+    else if (code === 2) {
+      const negative = /ambiguous/.test((error as Error).message) ? '; write a negative number as --flag=-1' : '';
+      logger.error(`${(error as Error).message}${negative} (allo ${name} --help)`);
+    }
     else logger.error(`failed: ${(error as Error)?.stack ?? String(error)}`);
     return code;
   }

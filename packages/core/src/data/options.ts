@@ -45,15 +45,19 @@ export const dataOptionsSchema = {
         'Most prompt tokens (BOS included), cut from the left; 0 for no limit beyond maxLength.',
     },
     eval: {
-      type: 'number',
-      minimum: 0,
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+      ],
       default: DATA_DEFAULTS.eval,
       description:
         'Eval rows held out by the seeded shuffle: a whole count (>= 1) or a fraction (< 1); 0 for none.',
     },
     validation: {
-      type: 'number',
-      minimum: 0,
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+      ],
       default: DATA_DEFAULTS.validation,
       description: 'Validation rows held out, as a count or a fraction; 0 for none.',
     },
