@@ -80,7 +80,10 @@ export function createUpdateMagnitudeSelector(
         scope: options,
       });
       context.logger.info(
-        `selected ${result.mask.selected} of ${result.mask.total} elements (share ${result.mask.share.toFixed(6)}): ${result.selectedUnits} of ${result.units} eligible ${options.granularity}s, requested ${result.keepCount} − ${result.excludeCount}; |Δ| in [${result.lowerThreshold}, ${result.upperThreshold})`,
+        `selected ${result.mask.selected} of ${result.mask.total} elements (share ${result.mask.share.toFixed(4)})`,
+      );
+      context.logger.debug(
+        `${result.selectedUnits} of ${result.units} eligible ${options.granularity}s, requested ${result.keepCount} − ${result.excludeCount}; |Δ| in [${result.lowerThreshold}, ${result.upperThreshold})`,
       );
       return result.mask;
     },
