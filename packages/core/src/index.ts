@@ -93,7 +93,7 @@ export { evaluatePairs, klToReference } from './train/evaluate.js';
 export { createTinyLM, tinyTokenizer } from './train/tiny-lm.js';
 export type { TinyLMOptions } from './train/tiny-lm.js';
 export { stopGradient } from './train/stop-gradient.js';
-export { DEFAULT_OPTIMIZER, objectSchema, optimizerOptionsSchema, optimizerSpec, stageOptionProperties, withDefaults } from './train/schedule-options.js';
+export { DEFAULT_OPTIMIZER, objectSchema, optimizerOptionsSchema, optimizerSpec, stageBudget, stageOptionProperties, withDefaults } from './train/schedule-options.js';
 export type { OptimizerOptions, StageOptions } from './train/schedule-options.js';
 
 // eval: task accuracy on problems with checkable answers

@@ -11,7 +11,7 @@ import {
   definePlugin,
   objectSchema,
   optimizerOptionsSchema,
-  optimizerSpec,
+  stageBudget,
   stageOptionProperties,
   withDefaults,
 } from '@allo/core';
@@ -87,10 +87,7 @@ export function alloStages(given: Partial<AlloScheduleOptions> = {}): StageSpec[
   const options = withDefaults<AlloScheduleOptions>(alloOptionsSchema, given);
   const common = (name: string, stage: StageOptions) => ({
     name,
-    steps: stage.steps,
-    epochs: stage.epochs,
-    batchSize: stage.batchSize,
-    optimizer: optimizerSpec(stage, options.optimizer),
+    ...stageBudget(stage, options.optimizer),
   });
   return [
     {

@@ -9,7 +9,7 @@ import {
   definePlugin,
   objectSchema,
   optimizerOptionsSchema,
-  optimizerSpec,
+  stageBudget,
   stageOptionProperties,
   withDefaults,
 } from '@allo/core';
@@ -86,10 +86,7 @@ export function dpoStages(given: Partial<DpoScheduleOptions> = {}): StageSpec[] 
     mask: options.masked ? { kind: 'selector', warmupStage: 'warmup' } : { kind: 'all' },
     tokenWeights: false,
     data: 'pairs',
-    optimizer: optimizerSpec(options, options.optimizer),
-    steps: options.steps,
-    epochs: options.epochs,
-    batchSize: options.batchSize,
+    ...stageBudget(options, options.optimizer),
     discard: false,
   };
   if (!options.masked) return [dpo];
@@ -98,10 +95,7 @@ export function dpoStages(given: Partial<DpoScheduleOptions> = {}): StageSpec[] 
     name: 'warmup',
     objective: { ...objective, variant: 'sigmoid', labelSmoothing: 0 },
     mask: { kind: 'all' },
-    optimizer: optimizerSpec(options.warmup, options.optimizer),
-    steps: options.warmup.steps,
-    epochs: options.warmup.epochs,
-    batchSize: options.warmup.batchSize,
+    ...stageBudget(options.warmup, options.optimizer),
     discard: true,
   };
   return [warmup, dpo];

@@ -8,7 +8,7 @@ import {
   bindFactory,
   definePlugin,
   optimizerOptionsSchema,
-  optimizerSpec,
+  stageBudget,
   stageOptionProperties,
   withDefaults,
 } from '@allo/core';
@@ -55,10 +55,7 @@ export function npoStages(given: Partial<NpoScheduleOptions> = {}): StageSpec[] 
       mask: { kind: 'all' },
       tokenWeights: options.tokenWeights,
       data: 'rejected',
-      optimizer: optimizerSpec(options, options.optimizer),
-      steps: options.steps,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
+      ...stageBudget(options, options.optimizer),
       discard: false,
     },
   ];

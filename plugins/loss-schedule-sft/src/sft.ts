@@ -5,7 +5,7 @@ import {
   bindFactory,
   definePlugin,
   optimizerOptionsSchema,
-  optimizerSpec,
+  stageBudget,
   stageOptionProperties,
   withDefaults,
 } from '@allo/core';
@@ -50,10 +50,7 @@ export function sftStages(given: Partial<SftScheduleOptions> = {}): StageSpec[] 
       mask: { kind: 'all' },
       tokenWeights: false,
       data: 'chosen',
-      optimizer: optimizerSpec(options, options.optimizer),
-      steps: options.steps,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
+      ...stageBudget(options, options.optimizer),
       discard: false,
     },
   ];

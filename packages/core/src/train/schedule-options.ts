@@ -108,6 +108,19 @@ export function optimizerOptionsSchema(defaults: OptimizerOptions = DEFAULT_OPTI
   );
 }
 
+/** The budget every stage takes from its options: steps or epochs, batch size, optimizer. */
+export function stageBudget(
+  stage: StageOptions,
+  optimizer: OptimizerOptions,
+): { steps: number; epochs: number; batchSize: number; optimizer: OptimizerSpec } {
+  return {
+    steps: stage.steps,
+    epochs: stage.epochs,
+    batchSize: stage.batchSize,
+    optimizer: optimizerSpec(stage, optimizer),
+  };
+}
+
 export function optimizerSpec(stage: StageOptions, optimizer: OptimizerOptions): OptimizerSpec {
   return {
     lr: stage.lr,
