@@ -37,7 +37,7 @@ export { createRunContainer } from './container.js';
 export type { ContainerContext, RunContainer } from './container.js';
 export { RunDirectory, assertFreshRunDir, chooseRunDir } from './run-dir.js';
 export type { RunInfo } from './run-dir.js';
-export { bandMask, countForRatio, eligibleGroups, eligibleParameters, expandRows, flagsToIndices, fullMask, kthLargest, kthLargestInPlace, loadMask, maskFromIndices, maskOverlap, maskSummary, ratioProperty, rowLayout, rowOf, rowScores, saveMask, selectorScopeProperties, DEFAULT_ELIGIBILITY, PARAMETER_GROUPS } from './masks/index.js';
+export { assertBandOptions, bandMask, countForRatio, eligibleGroups, eligibleParameters, expandRows, flagsToIndices, fullMask, kthLargest, kthLargestInPlace, loadMask, maskFromIndices, maskOverlap, maskSummary, ratioProperty, rowLayout, rowOf, rowScores, saveMask, selectorScopeProperties, DEFAULT_ELIGIBILITY, PARAMETER_GROUPS } from './masks/index.js';
 export type { BandOptions, BandResult, MaskEligibility, MaskGranularity, MaskOverlap, MaskShare, MaskSummary, RowLayout, ScoreArray, SelectorScopeOptions } from './masks/index.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsFile, writeSafetensors } from './safetensors.js';
 export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safetensors.js';

@@ -49,3 +49,5 @@ export { saveHfDirectory } from './save.js';
 export type { SaveOptions } from './save.js';
 export { loadHfDirectory, loadLlama2c, looksLikeLlama2c } from './loaders.js';
 export type { LoadOptions } from './loaders.js';
+export { bindModelLoader } from './bind-loader.js';
+export type { PathLoader } from './bind-loader.js';

@@ -1,10 +1,9 @@
 // The `hf` ModelLoader: Hugging Face directories (config.json + model.safetensors or a sharded
 // index; llama and gpt2 architectures) with tokenizer.json beside them, or a given tokenizer.
-import path from 'node:path';
 
 import { bindFactory, definePlugin } from '@allo/core';
 import type { LoadedModel, ModelLoader, PluginContext } from '@allo/core';
-import { isHfDirectory, loadHfDirectory } from '@allo/model';
+import { bindModelLoader, isHfDirectory, loadHfDirectory } from '@allo/model';
 
 export interface HfLoaderOptions {
   /** The model directory; relative paths resolve against the config's directory. */
@@ -25,17 +24,7 @@ export class HfLoader implements ModelLoader {
 
 /** A loader bound to its options: `load` resolves relative paths against the config directory. */
 export function createHfLoader(options: HfLoaderOptions, context: PluginContext): ModelLoader {
-  const loader = new HfLoader();
-  // An empty string (the schema default) means: find the tokenizer beside the model.
-  const resolve = (p: string | undefined) =>
-    p === undefined || p === '' ? undefined : path.resolve(context.configDir, p);
-  return {
-    accepts: (dir) => loader.accepts(resolve(dir) ?? dir),
-    load: (dir, loadOptions) =>
-      loader.load(resolve(dir) ?? resolve(options.path)!, {
-        tokenizer: resolve(loadOptions?.tokenizer) ?? resolve(options.tokenizer),
-      }),
-  };
+  return bindModelLoader(new HfLoader(), options, context);
 }
 
 export const hfModelPlugin = definePlugin<'model', HfLoaderOptions>({

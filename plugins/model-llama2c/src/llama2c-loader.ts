@@ -1,11 +1,10 @@
 // The `llama2c` ModelLoader: llama2.c legacy checkpoints (.bin) with a llama2.c tokenizer.bin (or
 // a tokenizer.json) beside them or given. The model comes out under Hugging Face Llama names and
 // saves as a Hugging Face directory.
-import path from 'node:path';
 
 import { bindFactory, definePlugin } from '@allo/core';
 import type { LoadedModel, ModelLoader, PluginContext } from '@allo/core';
-import { loadLlama2c, looksLikeLlama2c } from '@allo/model';
+import { bindModelLoader, loadLlama2c, looksLikeLlama2c } from '@allo/model';
 
 export interface Llama2cLoaderOptions {
   /** The checkpoint; relative paths resolve against the config's directory. */
@@ -29,17 +28,7 @@ export function createLlama2cLoader(
   options: Llama2cLoaderOptions,
   context: PluginContext,
 ): ModelLoader {
-  const loader = new Llama2cLoader();
-  // An empty string (the schema default) means: find the tokenizer beside the model.
-  const resolve = (p: string | undefined) =>
-    p === undefined || p === '' ? undefined : path.resolve(context.configDir, p);
-  return {
-    accepts: (file) => loader.accepts(resolve(file) ?? file),
-    load: (file, loadOptions) =>
-      loader.load(resolve(file) ?? resolve(options.path)!, {
-        tokenizer: resolve(loadOptions?.tokenizer) ?? resolve(options.tokenizer),
-      }),
-  };
+  return bindModelLoader(new Llama2cLoader(), options, context);
 }
 
 export const llama2cModelPlugin = definePlugin<'model', Llama2cLoaderOptions>({

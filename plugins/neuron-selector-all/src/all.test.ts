@@ -15,9 +15,12 @@ const context: PluginContext = {
   runDir: null,
   configDir: '.',
 };
-const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
-  allPlugin.optionsSchema,
-);
+const validate = new Ajv({
+  formats: { path: true },
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+}).compile(allPlugin.optionsSchema);
 
 function options(partial: Record<string, unknown> = {}): AllSelectorOptions {
   const o = { ...partial };

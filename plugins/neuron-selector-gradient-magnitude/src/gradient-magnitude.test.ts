@@ -15,9 +15,12 @@ const context: PluginContext = {
   runDir: null,
   configDir: '.',
 };
-const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
-  gradientMagnitudePlugin.optionsSchema,
-);
+const validate = new Ajv({
+  formats: { path: true },
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+}).compile(gradientMagnitudePlugin.optionsSchema);
 
 function options(partial: Record<string, unknown> = {}): GradientMagnitudeOptions {
   const o = { ...partial };

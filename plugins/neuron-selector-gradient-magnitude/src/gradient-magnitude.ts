@@ -8,6 +8,7 @@ import {
   errors,
   ratioProperty,
   selectorScopeProperties,
+  assertBandOptions,
 } from '@allo/core';
 import type {
   NeuronSelector,
@@ -33,15 +34,7 @@ export function createGradientMagnitudeSelector(
   options: GradientMagnitudeOptions,
   context: PluginContext,
 ): NeuronSelector {
-  if (options.exclude >= options.ratio) {
-    throw errors.configInvalid(ID, [
-      {
-        path: 'neuronSelector.options.exclude',
-        message: `must be below options.ratio (${options.ratio}), or the band "top ratio minus top exclude" is empty`,
-        got: String(options.exclude),
-      },
-    ]);
-  }
+  assertBandOptions(ID, options);
   return {
     needs: 'gradients',
     async select(input: SelectorInput) {

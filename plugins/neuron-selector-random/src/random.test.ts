@@ -15,9 +15,12 @@ import {
 } from './random.js';
 import type { RandomSelectorOptions } from './random.js';
 
-const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
-  randomPlugin.optionsSchema,
-);
+const validate = new Ajv({
+  formats: { path: true },
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+}).compile(randomPlugin.optionsSchema);
 
 function options(partial: Record<string, unknown> = {}): RandomSelectorOptions {
   const o = { ...partial };

@@ -17,9 +17,12 @@ const context: PluginContext = {
   runDir: null,
   configDir: '.',
 };
-const validate = new Ajv({ formats: { path: true }, allErrors: true, useDefaults: true, strict: false }).compile(
-  updateMagnitudePlugin.optionsSchema,
-);
+const validate = new Ajv({
+  formats: { path: true },
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+}).compile(updateMagnitudePlugin.optionsSchema);
 
 function options(partial: Record<string, unknown> = {}): UpdateMagnitudeOptions {
   const o = { ...partial };

@@ -8,6 +8,7 @@ import {
   errors,
   ratioProperty,
   selectorScopeProperties,
+  assertBandOptions,
 } from '@allo/core';
 import type {
   NeuronSelector,
@@ -29,15 +30,7 @@ export function createUpdateMagnitudeSelector(
   options: UpdateMagnitudeOptions,
   context: PluginContext,
 ): NeuronSelector {
-  if (options.exclude >= options.ratio) {
-    throw errors.configInvalid(ID, [
-      {
-        path: 'neuronSelector.options.exclude',
-        message: `must be below options.ratio (${options.ratio}), or the band "top ratio minus top exclude" is empty`,
-        got: String(options.exclude),
-      },
-    ]);
-  }
+  assertBandOptions(ID, options);
   return {
     needs: 'warmup',
     async select(input: SelectorInput) {

@@ -8,7 +8,7 @@ export {
   eligibleParameters,
 } from './eligibility.js';
 export type { MaskEligibility } from './eligibility.js';
-export { ratioProperty, selectorScopeProperties } from './options.js';
+export { assertBandOptions, ratioProperty, selectorScopeProperties } from './options.js';
 export type { MaskGranularity, SelectorScopeOptions } from './options.js';
 export { expandRows, rowLayout, rowOf, rowScores } from './rows.js';
 export type { RowLayout } from './rows.js';

@@ -2,6 +2,7 @@
 // as JSON Schema properties that a selector's options schema spreads into its own.
 import type { MaskEligibility } from './eligibility.js';
 import { PARAMETER_GROUPS } from './eligibility.js';
+import { errors } from '../errors.js';
 
 export type MaskGranularity = 'element' | 'row';
 
@@ -49,4 +50,22 @@ export const selectorScopeProperties = {
 /** The `ratio` property: a fraction of the eligible elements (0.05 = 5%). */
 export function ratioProperty(defaultRatio: number, description: string): Record<string, unknown> {
   return { description, type: 'number', exclusiveMinimum: 0, maximum: 1, default: defaultRatio };
+}
+
+/**
+ * A band selector keeps "top ratio minus top exclude": refuses options whose band is empty,
+ * naming the config path (the plugin id stands where a file name would).
+ */
+export function assertBandOptions(
+  plugin: string,
+  options: { ratio: number; exclude: number },
+): void {
+  if (options.exclude < options.ratio) return;
+  throw errors.configInvalid(plugin, [
+    {
+      path: 'neuronSelector.options.exclude',
+      message: `must be below options.ratio (${options.ratio}), or the band "top ratio minus top exclude" is empty`,
+      got: String(options.exclude),
+    },
+  ]);
 }
